@@ -1,0 +1,153 @@
+"""The ``player`` command: check a show, list devices, play a setlist."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from player import __version__
+
+DEFAULT_SETLIST = "setlists/demo.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code (0 ok, 1 the show cannot run, 2 bad usage)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return int(args.run(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="player", description="Backing-track player for live shows.")
+    parser.add_argument("--version", action="version", version=f"player {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="read everything a show needs and report problems per song",
+                           description="Check a setlist, its rig and every stem before a show. "
+                           "Exit 0 when the show can run, 1 when it cannot.")
+    check.add_argument("setlist", type=Path, help="setlist file, e.g. setlists/demo.toml")
+    check.add_argument("--rig", help="rig name (config/rigs/NAME.toml) or path; default: the setlist's")
+    check.add_argument("--no-device", action="store_true",
+                       help="do not look for the audio device (checking files only)")
+    check.set_defaults(run=_check)
+
+    devices = sub.add_parser("devices", help="list audio output devices and MIDI ports")
+    devices.set_defaults(run=_devices)
+
+    play = sub.add_parser("play", help="run the show from a setlist")
+    play.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
+                      help=f"setlist file (default {DEFAULT_SETLIST})")
+    play.add_argument("--rig", help="rig name or path; default: the setlist's")
+    play.set_defaults(run=_play)
+    return parser
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None | str
+    from player.engine.devices import AudioUnavailable, find_output_device
+    from player.setlist.check import Device
+
+    try:
+        found = find_output_device(rig_pattern)
+    except AudioUnavailable as exc:
+        return str(exc)
+    return Device(found.name, found.outputs, found.host_api) if found else None
+
+
+def _check(args: argparse.Namespace) -> int:
+    from player.setlist.check import check_show
+    from player.setlist.problems import LoadError
+    from player.setlist.report import render
+    from player.setlist.rig import load_rig
+    from player.setlist.setlist import load_setlist
+
+    device: object = "skipped (--no-device)."
+    if not args.no_device:
+        try:
+            setlist = load_setlist(args.setlist)
+            _, rig = load_rig(args.rig or setlist.setlist.rig, args.setlist)
+            device = _device_for(rig.audio.device)
+        except LoadError:
+            device = "the rig did not load."  # check_show reports why
+    report = check_show(args.setlist, args.rig, device)  # type: ignore[arg-type]
+    console = _console()
+    for line in render(report):
+        console.print(line)
+    return 0 if report.ok else 1
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from player.engine.devices import AudioUnavailable, output_devices
+    from player.midi.ports import list_ports
+
+    console = _console()
+    console.print("[bold]Audio outputs[/] (put part of a name in the rig's audio.device):")
+    try:
+        devices = output_devices()
+        for d in devices:
+            console.print(f"  {d.index:>2}  {d.name}  [{d.host_api}]  {d.outputs} outputs, "
+                          f"{d.default_rate:g} Hz")
+        if not devices:
+            console.print("  none found (no sound card, no JACK server running).")
+    except AudioUnavailable as exc:
+        console.print(f"  unavailable: {exc}")
+    console.print("[bold]MIDI ports[/] (put part of a name in the rig's midi.input):")
+    for ports in list_ports():
+        if ports.error:
+            console.print(f"  {ports.api}: {ports.error}")
+            continue
+        console.print(f"  {ports.api} inputs:  {', '.join(ports.inputs) or 'none'}")
+        console.print(f"  {ports.api} outputs: {', '.join(ports.outputs) or 'none'}")
+    return 0
+
+
+def _play(args: argparse.Namespace) -> int:
+    from player.setlist.problems import LoadError, Problem
+    from player.setlist.rig import load_rig
+    from player.setlist.setlist import load_setlist
+    from player.setlist.song import load_song
+    from player.setlist.stemfile import duration
+    from player.ui.terminal import Row, run
+
+    console = _console()
+    try:
+        setlist = load_setlist(args.setlist)
+    except LoadError as exc:
+        for p in exc.problems:
+            console.print(f"[bold red]ERROR[/]: {p}", markup=True)
+        console.print("Fix the setlist and start again; `player check` lists every problem.")
+        return 1
+    try:
+        rig_path, rig = load_rig(args.rig or setlist.setlist.rig, args.setlist)
+        device = _device_for(rig.audio.device)
+        where = (f"{device.name} ({device.host_api}, {device.outputs} outputs)"
+                 if not isinstance(device, str) and device else "no matching device connected")
+        console.print(f"Rig: {rig.name or rig_path}; audio: {where}")
+    except LoadError as exc:
+        for p in exc.problems:
+            console.print(f"[bold red]ERROR[/]: {p}")
+    rows = []
+    for entry in setlist.setlist.songs:
+        folder = setlist.song_folder(entry)
+        problems: list[Problem] = []
+        try:
+            song = load_song(folder)
+            lengths = [duration(song.stem_path(s)) for s in song.song.stems]
+            seconds = max((x for x in lengths if x is not None), default=None)
+            rows.append(Row(song.song.title, seconds, len(song.song.stems), problems, entry.skip))
+        except LoadError as exc:
+            rows.append(Row(entry.path, None, 0, exc.problems, entry.skip))
+    console.print("Audio playback arrives with the engine; this transport moves the cue.")
+    interactive = sys.stdin.isatty() and os.environ.get("CI") != "true"
+    return run(setlist.setlist.title, rows, input if interactive else None, console.print)

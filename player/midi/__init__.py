@@ -1,0 +1,1 @@
+"""MIDI input (foot switches) and output, through mido and python-rtmidi."""

@@ -1,0 +1,208 @@
+"""``player check``: everything a show needs, read before the show, with each problem placed and fixable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from player.setlist.problems import LoadError, Problem, Severity
+from player.setlist.rig import NO_BUS, Rig, load_rig
+from player.setlist.setlist import Entry, SetlistFile, load_setlist
+from player.setlist.song import SongFolder, Stem, load_song
+from player.setlist.stemfile import StemInfo, probe
+from player.setlist.tomlfile import locate
+
+LENGTH_TOLERANCE_S = 0.050  # stems longer or shorter than the song by more than this were misexported
+
+
+@dataclass(frozen=True)
+class Device:
+    """The output device the rig's name matched, as the engine sees it."""
+
+    name: str
+    outputs: int
+    host_api: str = ""
+
+
+@dataclass
+class StemReport:
+    stem: Stem
+    path: Path
+    bus: str
+    info: StemInfo | None  # None: missing or unreadable
+
+
+@dataclass
+class SongReport:
+    index: int  # 1-based position in the setlist
+    entry: Entry
+    folder: Path
+    song: SongFolder | None = None
+    stems: list[StemReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.song.song.title if self.song else self.entry.path
+
+    @property
+    def seconds(self) -> float:
+        return max((s.info.seconds for s in self.stems if s.info), default=0.0)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+
+@dataclass
+class ShowReport:
+    setlist_path: Path
+    setlist: SetlistFile | None = None
+    rig_path: Path | None = None
+    rig: Rig | None = None
+    device: Device | None = None
+    songs: list[SongReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # setlist- and rig-wide
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for s in self.songs for p in s.problems]
+
+    @property
+    def ok(self) -> bool:
+        """Can the show run as written? Warnings do not stop it; errors do."""
+        return not any(p.severity is Severity.ERROR for p in self.all_problems())
+
+
+def check_show(setlist_path: Path, rig_name: str | None = None,
+               device: Device | None | str = None) -> ShowReport:
+    """Check a setlist, its rig and every song; never raises for bad input, it reports it.
+
+    ``device`` is the matched output device, ``None`` when none matched, or a string saying why the
+    device was not looked for.
+    """
+    report = ShowReport(setlist_path)
+    try:
+        report.setlist = load_setlist(setlist_path)
+    except LoadError as exc:
+        report.problems += exc.problems
+        return report
+    try:
+        report.rig_path, report.rig = load_rig(rig_name or report.setlist.setlist.rig, setlist_path)
+    except LoadError as exc:
+        report.problems += exc.problems
+    if report.rig is not None:
+        report.problems += _check_device(report.rig, report.rig_path, device)
+        if isinstance(device, Device):
+            report.device = device
+    setlist_text = setlist_path.read_text(encoding="utf-8")
+    for i, entry in enumerate(report.setlist.setlist.songs):
+        folder = report.setlist.song_folder(entry)
+        song = SongReport(i + 1, entry, folder)
+        report.songs.append(song)
+        if entry.skip:
+            continue
+        try:
+            song.song = load_song(folder)
+        except LoadError as exc:
+            line = locate(setlist_text, ("songs", i, "path"))
+            for p in exc.problems:
+                if p.file == folder:  # the folder itself is missing: point at the setlist line too
+                    p = Problem(p.severity, f"{p.message} (songs[{i + 1}].path = {entry.path!r})",
+                                setlist_path, line, f"songs[{i + 1}].path", p.fix)
+                song.problems.append(p)
+            continue
+        _check_song(song, report.rig)
+    return report
+
+
+def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) -> list[Problem]:
+    wanted = rig.audio.device or "the system default output"
+    if isinstance(device, str):
+        return [Problem(Severity.WARNING, f"audio device not checked: {device}", rig_path,
+                        field="audio.device")]
+    if device is None:
+        return [Problem(Severity.WARNING, f"no output device matches {wanted!r} right now, so the "
+                        "output channels were not checked.", rig_path, field="audio.device",
+                        fix="connect the interface, or run `player devices` and put part of its "
+                            "name in audio.device.")]
+    problems = []
+    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
+    for bus, channels in rig.buses.items():
+        beyond = [c for c in channels if c > device.outputs]
+        if beyond:
+            problems.append(Problem(
+                Severity.ERROR,
+                f"bus {bus!r} uses output {beyond[0]}, but {device.name!r} has only "
+                f"{device.outputs} outputs.", rig_path, locate(text, ("buses", bus)),
+                f"buses.{bus}", fix=f"use outputs 1-{device.outputs}, or choose a rig for this "
+                "interface with --rig."))
+    return problems
+
+
+def _check_song(report: SongReport, rig: Rig | None) -> None:
+    loaded = report.song
+    assert loaded is not None
+    toml = loaded.toml
+    text = toml.read_text(encoding="utf-8") if toml else ""
+    where = toml or loaded.path
+
+    def add(severity: Severity, message: str, loc: tuple[int | str, ...] | None = None,
+            fix: str | None = None) -> None:
+        line = locate(text, loc) if (toml and loc) else None
+        fld = ".".join(str(x) for x in loc) if loc else None
+        if loc and len(loc) >= 2 and isinstance(loc[1], int):
+            fld = f"{loc[0]}[{loc[1] + 1}]" + "".join(f".{x}" for x in loc[2:])
+        report.problems.append(Problem(severity, message, where, line, fld, fix))
+
+    for i, stem in enumerate(loaded.song.stems):
+        path = loaded.stem_path(stem)
+        bus = rig.bus_for(stem.role, stem.bus) if rig else (stem.bus or "")
+        info: StemInfo | None = None
+        if not path.is_file():
+            add(Severity.ERROR, f"stem file {stem.file!r} not found in {loaded.path}.",
+                ("stems", i, "file"), "restore the file, fix the name, or remove this [[stems]] table.")
+        else:
+            try:
+                info = probe(path)
+            except (OSError, RuntimeError) as exc:
+                add(Severity.ERROR, f"stem file {stem.file!r} cannot be decoded ({exc}).",
+                    ("stems", i, "file"), "re-export it as WAV, FLAC or OGG.")
+        report.stems.append(StemReport(stem, path, bus, info))
+        if rig is not None and bus != NO_BUS and bus not in rig.buses:
+            add(Severity.ERROR, f"stem {stem.file!r} goes to bus {bus!r}, which the rig does not "
+                f"have.", ("stems", i, "bus"),
+                f"use one of: {', '.join(rig.buses)} (or remove `bus` to follow its role).")
+        elif bus == NO_BUS:
+            add(Severity.INFO, f"{stem.file}: role {stem.role.value!r} is not played in this rig.")
+        if info is None:
+            continue
+        if info.channels > 2:
+            add(Severity.ERROR, f"{stem.file} has {info.channels} channels; stems are mono or "
+                "stereo.", ("stems", i, "file"), "split it into mono or stereo files.")
+        if info.frames == 0:
+            add(Severity.WARNING, f"{stem.file} is empty (no audio).", ("stems", i, "file"))
+        if rig is not None and info.sample_rate != rig.audio.sample_rate:
+            add(Severity.INFO, f"{stem.file}: {info.sample_rate} Hz, will be resampled to "
+                f"{rig.audio.sample_rate} Hz.", fix="export at the rig's rate to save CPU.")
+        if info.clips:
+            add(Severity.WARNING, f"{stem.file} clips (peak {info.peak_dbfs:+.1f} dBFS).",
+                ("stems", i, "file"), "re-export it with its peak below 0 dBFS, then raise gain_db.")
+
+    longest = report.seconds
+    for i, s in enumerate(report.stems):
+        if s.info and s.info.frames and longest - s.info.seconds > LENGTH_TOLERANCE_S:
+            add(Severity.WARNING, f"{s.stem.file} is {s.info.seconds:.3f} s long, the song "
+                f"{longest:.3f} s: it will fall silent {longest - s.info.seconds:.2f} s early.",
+                ("stems", i, "file"), "check that every stem was exported from the same start to "
+                "the same end.")
+    if longest > 0:
+        for i, section in enumerate(loaded.song.sections):
+            start = loaded.song.section_seconds(section)
+            if start is None:
+                add(Severity.ERROR, f"section {section.name!r} is given in bars but the song has no "
+                    "[tempo].", ("sections", i, "bar"), "add a [tempo] table with bpm, or give "
+                    "`seconds` instead.")
+            elif start >= longest:
+                add(Severity.ERROR, f"section {section.name!r} starts at {start:.2f} s, after the "
+                    f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
+                    "seconds"), "fix the bar or time, or check the tempo.")

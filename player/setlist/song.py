@@ -1,0 +1,152 @@
+"""A song: a folder of stems, described by ``song.toml`` or guessed from its file names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from player.setlist.problems import LoadError, Problem, Severity
+from player.setlist.roles import Role, guess_name, guess_role
+from player.setlist.tomlfile import load_model
+
+SONG_FILE = "song.toml"
+AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3"})
+
+
+class _Strict(BaseModel):
+    # Unknown fields are errors: a typo ("gain_bd") must not silently fall back to a default on stage.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tempo(_Strict):
+    """Start tempo and meter. ``bpm`` counts the meter's beat unit (quarters in 4/4, eighths in 6/8).
+
+    A tempo map (changes at bars, ramps) will extend this table without changing these fields.
+    """
+
+    bpm: float = Field(gt=0, le=999)
+    time_signature: str = "4/4"
+
+    @field_validator("time_signature")
+    @classmethod
+    def _meter(cls, value: str) -> str:
+        m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(1|2|4|8|16|32)\s*", value)
+        if not m or int(m.group(1)) == 0:
+            raise ValueError("time signature must look like '4/4', '3/4', '6/8' or '7/8'")
+        return f"{int(m.group(1))}/{m.group(2)}"
+
+    @property
+    def beats_per_bar(self) -> int:
+        return int(self.time_signature.split("/")[0])
+
+    @property
+    def bar_seconds(self) -> float:
+        return self.beats_per_bar * 60.0 / self.bpm
+
+
+class Section(_Strict):
+    """A named part of the song, starting at a bar (1-based) or at a time in seconds."""
+
+    name: str = Field(min_length=1)
+    bar: int | None = Field(default=None, ge=1)
+    seconds: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_start(self) -> Section:
+        if (self.bar is None) == (self.seconds is None):
+            raise ValueError("give the section exactly one of `bar = N` or `seconds = S`")
+        return self
+
+
+class Stem(_Strict):
+    """One audio file of the song and how it enters the mix."""
+
+    file: str = Field(min_length=1)
+    name: str | None = None
+    role: Role = Role.OTHER
+    gain_db: float = Field(default=0.0, ge=-96, le=24)
+    pan: float = Field(default=0.0, ge=-1, le=1)
+    mute: bool = False
+    bus: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or guess_name(self.file)
+
+
+class MidiMessage(_Strict):
+    """A MIDI message to send, in the rig's MIDI output (channels 1-16 as printed on devices)."""
+
+    type: Literal["program_change", "control_change", "note_on", "note_off"]
+    channel: int = Field(default=1, ge=1, le=16)
+    program: int | None = Field(default=None, ge=0, le=127)
+    control: int | None = Field(default=None, ge=0, le=127)
+    value: int | None = Field(default=None, ge=0, le=127)
+    note: int | None = Field(default=None, ge=0, le=127)
+    velocity: int | None = Field(default=None, ge=0, le=127)
+
+
+class SongMidi(_Strict):
+    """MIDI sent when the song is loaded (patch changes) and when it starts (lights, lyrics)."""
+
+    on_load: list[MidiMessage] = []
+    on_start: list[MidiMessage] = []
+
+
+class Song(_Strict):
+    """The contents of ``song.toml``."""
+
+    title: str = Field(min_length=1)
+    artist: str = ""
+    key: str = ""
+    tempo: Tempo | None = None
+    sections: list[Section] = []
+    stems: list[Stem] = Field(min_length=1)
+    midi: SongMidi = SongMidi()
+
+    def section_seconds(self, section: Section) -> float | None:
+        """Where a section starts, or None when it is given in bars and the song has no tempo."""
+        if section.seconds is not None:
+            return section.seconds
+        if self.tempo is None or section.bar is None:
+            return None
+        return (section.bar - 1) * self.tempo.bar_seconds
+
+
+@dataclass(frozen=True)
+class SongFolder:
+    """A loaded song with where it came from: paths in problems and stems are relative to ``path``."""
+
+    path: Path
+    song: Song
+    toml: Path | None  # None when the stems were guessed from file names
+
+    def stem_path(self, stem: Stem) -> Path:
+        return self.path / stem.file
+
+
+def load_song(folder: Path) -> SongFolder:
+    """Load a song folder; raises ``LoadError`` naming the file, line and field of each problem."""
+    if not folder.is_dir():
+        raise LoadError([Problem(Severity.ERROR, "song folder not found.", folder,
+                                 fix="check the path in the setlist (it is relative to the "
+                                     "setlist file).")])
+    toml = folder / SONG_FILE
+    if toml.is_file():
+        return SongFolder(folder, load_model(Song, toml), toml)
+    return SongFolder(folder, guess_song(folder), None)
+
+
+def guess_song(folder: Path) -> Song:
+    """A song made of every audio file in the folder, roles guessed from the names."""
+    files = sorted(p.name for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+    if not files:
+        raise LoadError([Problem(Severity.ERROR, f"no {SONG_FILE} and no audio files in the folder.",
+                                 folder, fix=f"add the stems (WAV, FLAC, OGG, AIFF) or a {SONG_FILE}.")])
+    stems = [Stem(file=f, role=guess_role(f)) for f in files]
+    return Song(title=folder.name, stems=stems)

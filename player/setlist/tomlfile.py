@@ -1,0 +1,159 @@
+"""Read TOML files and turn validation failures into problems that name the line.
+
+``tomllib`` keeps no positions, so a failed field is found again in the text by its path
+(``stems[2].role`` is the ``role =`` line under the third ``[[stems]]``). Good enough for hand-written
+files; when a field cannot be found the table's header line is given instead.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from player.setlist.problems import LoadError, Problem, Severity
+
+M = TypeVar("M", bound=BaseModel)
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """The parsed document and its text; a missing, unreadable or malformed file raises ``LoadError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LoadError(
+            [Problem(Severity.ERROR, "file not found.", path, fix="check the path and its spelling.")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(
+            [Problem(Severity.ERROR, f"cannot read the file ({exc}).", path,
+                     fix="check its permissions and that it is UTF-8 text.")]
+        ) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise LoadError(
+            [Problem(Severity.ERROR, f"TOML syntax error: {exc}.", path,
+                     line=int(match.group(1)) if match else None,
+                     fix="correct the syntax at that line (strings need quotes, tables [name], "
+                         "lists [1, 2]).")]
+        ) from None
+
+
+def parse_model(model: type[M], path: Path, data: dict[str, Any], text: str) -> M:
+    """Validate ``data`` as ``model``; every failure becomes a problem with file, line and field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise LoadError([_problem(err, path, text, model) for err in exc.errors()]) from None
+
+
+def load_model(model: type[M], path: Path) -> M:
+    """Read and validate one file."""
+    data, text = read_toml(path)
+    return parse_model(model, path, data, text)
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """``('stems', 2, 'role')`` -> ``stems[3].role``: 1-based, as a person counts tables in a file."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problem(err: Any, path: Path, text: str, model: type[BaseModel]) -> Problem:
+    loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+    kind = err["type"]
+    message = err["msg"]
+    fix = None
+    if kind == "missing":
+        message = "this field is required."
+        fix = f"add `{loc[-1]} = ...` here."
+        loc_for_line = loc[:-1]
+    elif kind == "extra_forbidden":
+        message = f"unknown field {str(loc[-1])!r}."
+        fix = "remove it, or check its spelling against the format in the README."
+        loc_for_line = loc
+    else:
+        given = err.get("input")
+        if not isinstance(given, (dict, list)):
+            message = f"{message} (found {given!r})."
+        else:
+            message = f"{message}."
+        fix = _fix_for(kind)
+        loc_for_line = loc
+    return Problem(Severity.ERROR, message, path, line=locate(text, loc_for_line),
+                   field=field_name(loc) or None, fix=fix)
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic adds the member type to the path of union errors ("list[int]", "function-after[...]").
+    return isinstance(part, str) and ("[" in part or part in {"int", "str", "float", "bool"})
+
+
+def _fix_for(kind: str) -> str | None:
+    if kind in {"enum", "literal_error"}:
+        return "use one of the values listed."
+    if kind.startswith(("greater", "less")):
+        return "use a value in the allowed range."
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "use a value of the type named (numbers without quotes, text in quotes)."
+    return None
+
+
+def locate(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line that holds the field at ``loc``, or the nearest table header, or None."""
+    lines = text.splitlines()
+    headers = []  # (index, name, is_array)
+    for i, line in enumerate(lines):
+        m = _HEADER.match(line)
+        if m:
+            headers.append((i, m.group(2).replace(" ", ""), m.group(1) == "[["))
+
+    start, end = 0, headers[0][0] if headers else len(lines)
+    found: int | None = None
+    table = ""
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        name = f"{table}.{part}" if table else str(part)
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        arrays = [h for h in headers if h[1] == name and h[2]]
+        tables = [h for h in headers if h[1] == name and not h[2]]
+        if isinstance(nxt, int) and arrays:
+            if nxt >= len(arrays):
+                break
+            h = arrays[nxt]
+            start, end, found = _region(h, headers, len(lines))
+            table = name
+            i += 2
+            continue
+        if tables:
+            start, end, found = _region(tables[0], headers, len(lines))
+            table = name
+            i += 1
+            continue
+        key = re.compile(rf"^\s*[\"']?{re.escape(str(part))}[\"']?\s*=")
+        for j in range(start, end):
+            if key.match(lines[j]):
+                return j + 1
+        break
+    return found
+
+
+def _region(
+    header: tuple[int, str, bool], headers: list[tuple[int, str, bool]], n: int
+) -> tuple[int, int, int]:
+    idx = headers.index(header)
+    end = headers[idx + 1][0] if idx + 1 < len(headers) else n
+    return header[0] + 1, end, header[0] + 1

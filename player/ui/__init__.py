@@ -1,0 +1,1 @@
+"""What the performer sees: for now a plain-terminal transport; the Textual stage UI comes next."""

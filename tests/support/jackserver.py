@@ -1,0 +1,119 @@
+"""A private JACK server with the dummy backend, and a second client that records what was played.
+
+There is no sound card on CI machines: the dummy backend gives PortAudio a real 16-output device that
+runs in real time. ``-m`` adds ``system:monitor_N`` ports carrying what each output played.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+RATE = 48000
+BLOCK = 128
+OUTPUTS = 16
+
+
+@dataclass
+class JackServer:
+    name: str
+    pid: int
+    rate: int = RATE
+    block: int = BLOCK
+    outputs: int = OUTPUTS
+
+    def env(self) -> dict[str, str]:
+        """The environment a child process needs to find this server (and no other)."""
+        return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+
+def start(name: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start jackd and wait until it accepts clients; raises with its log when it does not."""
+    jackd = shutil.which("jackd")
+    if jackd is None:
+        raise RuntimeError("jackd is not installed: apt-get install jackd2 (./run test does it)")
+    realtime = ["--realtime", "-P", "70"] if os.geteuid() == 0 else ["--no-realtime"]
+    cmd = [jackd, "-n", name, *realtime, "-d", "dummy", "-r", str(RATE), "-p", str(BLOCK),
+           "-P", str(OUTPUTS), "-C", "2", "-m"]
+    # jackd inherits open descriptors: give it its own, or a harness waiting on ours hangs.
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True)
+    env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1"}
+    waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, capture_output=True,
+                            stdin=subprocess.DEVNULL)
+    if waited.returncode != 0 or proc.poll() is not None:
+        stop(proc)
+        raise RuntimeError(f"jackd did not start: {' '.join(cmd)}\n{log.read_text(errors='replace')}")
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server by PID, after every client of this process has let go of it."""
+    if "sounddevice" in sys.modules:
+        # PortAudio aborts at exit in pa_jack.c if its server vanished under it.
+        sys.modules["sounddevice"]._terminate()
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def reinit_portaudio() -> None:
+    """PortAudio lists host APIs once, at initialisation: re-scan if it was loaded before jackd."""
+    if "sounddevice" in sys.modules:
+        sd = sys.modules["sounddevice"]
+        sd._terminate()
+        sd._initialize()
+
+
+class Recorder:
+    """Records ``system:monitor_1..N`` (what each output played) into preallocated arrays."""
+
+    def __init__(self, server: JackServer, seconds: float, name: str = "recorder") -> None:
+        import jack
+
+        self.frames = int(seconds * server.rate)
+        self.data = np.zeros((server.outputs, self.frames), dtype=np.float32)
+        self.pos = 0
+        self.done = threading.Event()
+        self._armed = False
+        self._client = jack.Client(name, no_start_server=True, servername=server.name)
+        self._ports = [self._client.inports.register(f"in_{i + 1}") for i in range(server.outputs)]
+        self._client.set_process_callback(self._process)
+        self._client.activate()
+        for i, port in enumerate(self._ports):
+            self._client.connect(f"system:monitor_{i + 1}", port)
+
+    def _process(self, frames: int) -> None:
+        if not self._armed or self.pos >= self.frames:
+            return
+        n = min(frames, self.frames - self.pos)
+        for i, port in enumerate(self._ports):
+            self.data[i, self.pos:self.pos + n] = port.get_array()[:n]
+        self.pos += n
+        if self.pos >= self.frames:
+            self.done.set()
+
+    def start(self) -> None:
+        """Begin recording at the next cycle (monitor ports repeat stale buffers before that)."""
+        self._armed = True
+
+    def wait(self, timeout: float) -> np.ndarray:
+        """The recording so far, once full or after ``timeout`` seconds; the client is closed."""
+        self.done.wait(timeout)
+        time.sleep(0.01)
+        self._client.deactivate()
+        self._client.close()
+        return self.data[:, :self.pos]
