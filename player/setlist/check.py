@@ -10,7 +10,7 @@ from player.setlist.rig import NO_BUS, Rig, load_rig
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, Stem, load_song
 from player.setlist.stemfile import StemInfo, probe
-from player.setlist.tomlfile import locate
+from player.setlist.tomlfile import field_name, locate
 
 LENGTH_TOLERANCE_S = 0.050  # stems longer or shorter than the song by more than this were misexported
 
@@ -106,9 +106,9 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
         except LoadError as exc:
             line = locate(setlist_text, ("songs", i, "path"))
             for p in exc.problems:
-                if p.file == folder:  # the folder itself is missing: point at the setlist line too
-                    p = Problem(p.severity, f"{p.message} (songs[{i + 1}].path = {entry.path!r})",
-                                setlist_path, line, f"songs[{i + 1}].path", p.fix)
+                if p.file == folder:  # the folder itself is wrong: point at the setlist's line
+                    p = Problem(p.severity, f"{p.message} (looked in {folder})", setlist_path, line,
+                                f"songs[{i + 1}].path", p.fix)
                 song.problems.append(p)
             continue
         _check_song(song, report.rig)
@@ -118,7 +118,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
 def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) -> list[Problem]:
     wanted = rig.audio.device or "the system default output"
     if isinstance(device, str):
-        return [Problem(Severity.WARNING, f"audio device not checked: {device}", rig_path,
+        return [Problem(Severity.INFO, f"audio device not checked: {device}", rig_path,
                         field="audio.device")]
     if device is None:
         return [Problem(Severity.WARNING, f"no output device matches {wanted!r} right now, so the "
@@ -148,10 +148,9 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
 
     def add(severity: Severity, message: str, loc: tuple[int | str, ...] | None = None,
             fix: str | None = None) -> None:
+        # A guessed song has no file to point into: the message names the stem instead.
         line = locate(text, loc) if (toml and loc) else None
-        fld = ".".join(str(x) for x in loc) if loc else None
-        if loc and len(loc) >= 2 and isinstance(loc[1], int):
-            fld = f"{loc[0]}[{loc[1] + 1}]" + "".join(f".{x}" for x in loc[2:])
+        fld = field_name(loc) if (toml and loc) else None
         report.problems.append(Problem(severity, message, where, line, fld, fix))
 
     for i, stem in enumerate(loaded.song.stems):
@@ -206,3 +205,5 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                 add(Severity.ERROR, f"section {section.name!r} starts at {start:.2f} s, after the "
                     f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
                     "seconds"), "fix the bar or time, or check the tempo.")
+    order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    report.problems.sort(key=lambda p: order.index(p.severity))

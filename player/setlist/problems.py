@@ -30,7 +30,8 @@ class Problem:
         """``file:line: field`` as far as it is known, for editors that jump to ``file:line``."""
         parts = []
         if self.file is not None:
-            parts.append(f"{self.file}:{self.line}" if self.line else str(self.file))
+            name = _shown(self.file)
+            parts.append(f"{name}:{self.line}" if self.line else name)
         if self.field:
             parts.append(self.field)
         return ": ".join(parts)
@@ -39,6 +40,14 @@ class Problem:
         where = self.where()
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} Fix: {self.fix}" if self.fix else text
+
+
+def _shown(path: Path) -> str:
+    """Paths relative to where the performer ran the command, as they typed them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 class LoadError(Exception):

@@ -132,7 +132,7 @@ class SongFolder:
 def load_song(folder: Path) -> SongFolder:
     """Load a song folder; raises ``LoadError`` naming the file, line and field of each problem."""
     if not folder.is_dir():
-        raise LoadError([Problem(Severity.ERROR, "song folder not found.", folder,
+        raise LoadError([Problem(Severity.ERROR, f"song folder {folder.name!r} not found.", folder,
                                  fix="check the path in the setlist (it is relative to the "
                                      "setlist file).")])
     toml = folder / SONG_FILE

@@ -147,6 +147,10 @@ def locate(text: str, loc: tuple[int | str, ...]) -> int | None:
         for j in range(start, end):
             if key.match(lines[j]):
                 return j + 1
+        if any(h[1].startswith(name + ".") for h in headers):
+            table = name  # [[midi.map]] without a [midi] table: descend by name alone
+            i += 1
+            continue
         break
     return found
 

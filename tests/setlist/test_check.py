@@ -1,0 +1,176 @@
+"""``player check`` finds what would go wrong on stage, per song, with its place and its fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from player.setlist.check import Device, ShowReport, check_show
+from player.setlist.problems import Severity
+from player.setlist.report import render
+from tests.conftest import DEMO, ROOT, write_stem
+
+SONG = """title = "Known"
+artist = "Test"
+[tempo]
+bpm = 120
+[[sections]]
+name = "Intro"
+bar = 1
+[[sections]]
+name = "Verse"
+bar = 3
+[[stems]]
+file = "click.wav"
+role = "click"
+[[stems]]
+file = "bv.wav"
+role = "bvs"
+[[stems]]
+file = "bass.wav"
+role = "bass"
+"""
+
+RIG = """[audio]
+device = "system"
+[buses]
+in_ears = [1, 2]
+foh_bvs = [3, 4]
+foh_tracks = [5, 6]
+[roles]
+click = "in_ears"
+guide = "in_ears"
+bvs = "foh_bvs"
+other = "foh_tracks"
+"""
+
+SIXTEEN = Device("system", 16, "JACK Audio Connection Kit")
+
+
+@pytest.fixture
+def show(tmp_path: Path) -> Path:
+    """A two-song show in its own tree: setlists/, config/, songs with known stems."""
+    for name in ("one", "two"):
+        folder = tmp_path / "setlists" / name
+        write_stem(folder / "click.wav", 6.0, freq=1000)
+        write_stem(folder / "bv.wav", 6.0, channels=2, freq=660)
+        write_stem(folder / "bass.wav", 6.0, freq=55)
+        (folder / "song.toml").write_text(SONG)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "rig.toml").write_text(RIG)
+    path = tmp_path / "setlists" / "show.toml"
+    path.write_text('title = "Show"\n\n[[songs]]\npath = "one"\n\n[[songs]]\npath = "two"\n')
+    return path
+
+
+def problems(report: ShowReport, severity: Severity = Severity.ERROR) -> list[str]:
+    return [str(p) for p in report.all_problems() if p.severity is severity]
+
+
+def test_clean_show_can_run(show: Path) -> None:
+    report = check_show(show, device=SIXTEEN)
+    assert report.ok, problems(report)
+    assert [s.title for s in report.songs] == ["Known", "Known"]
+    assert report.songs[0].seconds == pytest.approx(6.0)
+    assert [s.bus for s in report.songs[0].stems] == ["in_ears", "foh_bvs", "foh_tracks"]
+    assert [s.info.channels for s in report.songs[0].stems] == [1, 2, 1]
+    text = "\n".join(render(report))
+    assert "The show can run" in text and "0:12 in all" in text
+
+
+def test_deleted_stem_is_an_error_at_its_line(show: Path) -> None:
+    (show.parent / "two" / "bv.wav").unlink()
+    report = check_show(show, device=SIXTEEN)
+    assert not report.ok and report.songs[0].ok and not report.songs[1].ok
+    [error] = report.songs[1].problems
+    assert error.field == "stems[2].file" and error.line == 15
+    assert "'bv.wav' not found" in error.message and error.fix
+
+
+def test_bad_bus_name_is_an_error_with_the_choices(show: Path) -> None:
+    toml = show.parent / "one" / "song.toml"
+    toml.write_text(SONG.replace('role = "bass"', 'role = "bass"\nbus = "foh_trax"'))
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "song.toml:20: stems[3].bus" in error and "'foh_trax'" in error
+    assert "foh_tracks" in error
+
+
+def test_toml_syntax_error_is_reported_and_other_songs_still_checked(show: Path) -> None:
+    (show.parent / "one" / "song.toml").write_text(SONG.replace("bpm = 120", "bpm = 120 bpm"))
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "song.toml:4" in error and "TOML syntax error" in error
+    assert report.songs[1].ok and len(report.songs[1].stems) == 3
+
+
+def test_other_rate_is_a_note_not_an_error(show: Path) -> None:
+    write_stem(show.parent / "one" / "bass.wav", 6.0, rate=44100, freq=55)
+    report = check_show(show, device=SIXTEEN)
+    assert report.ok
+    assert any("44100 Hz, will be resampled to 48000 Hz" in p for p in problems(report, Severity.INFO))
+
+
+def test_outputs_beyond_the_device(show: Path) -> None:
+    report = check_show(show, device=Device("Laptop", 2))
+    bvs, tracks = problems(report)
+    assert "rig.toml:5: buses.foh_bvs" in bvs and "uses output 3" in bvs and "only 2 outputs" in bvs
+    assert "rig.toml:6: buses.foh_tracks" in tracks and "uses output 5" in tracks
+
+
+def test_device_absent_is_a_warning(show: Path) -> None:
+    report = check_show(show, device=None)
+    assert report.ok and any("no output device matches 'system'" in p
+                             for p in problems(report, Severity.WARNING))
+
+
+def test_clipping_short_stem_section_after_end_and_surround_file(show: Path) -> None:
+    folder = show.parent / "one"
+    write_stem(folder / "click.wav", 6.0, freq=1000, amplitude=1.0)  # reaches full scale
+    write_stem(folder / "bass.wav", 5.5, freq=55)
+    write_stem(folder / "bv.wav", 6.0, channels=6, freq=660)
+    (folder / "song.toml").write_text(SONG.replace("bar = 3", "bar = 4"))  # 4th bar: 6 s, at the end
+    report = check_show(show, device=SIXTEEN)
+    errors, warnings = problems(report), problems(report, Severity.WARNING)
+    assert any("bv.wav has 6 channels" in e for e in errors)
+    assert any("section 'Verse' starts at 6.00 s, after the song ends (6.00 s)" in e for e in errors)
+    assert any("click.wav clips" in w for w in warnings)
+    assert any("bass.wav is 5.500 s long" in w and "0.50 s early" in w for w in warnings)
+
+
+def test_missing_song_folder_points_at_the_setlist_line(show: Path) -> None:
+    shutil.rmtree(show.parent / "two")
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "show.toml:7: songs[2].path" in error and "'two' not found" in error
+
+
+def test_unreadable_stem(show: Path) -> None:
+    (show.parent / "one" / "bass.wav").write_bytes(b"RIFF....WAVEjunk")
+    [error] = problems(check_show(show, device=SIXTEEN))
+    assert "'bass.wav' cannot be decoded" in error
+
+
+def test_skipped_song_is_not_checked(show: Path) -> None:
+    shutil.rmtree(show.parent / "two")
+    show.write_text(show.read_text() + "skip = true\n")
+    report = check_show(show, device=SIXTEEN)
+    assert report.ok and report.songs[1].entry.skip
+
+
+def test_demo_setlist_can_run() -> None:
+    report = check_show(DEMO, device=SIXTEEN)
+    assert report.ok, problems(report)
+    assert len(report.songs) >= 3
+    rates = set()
+    for song in report.songs:
+        assert len(song.stems) >= 6, song.title
+        roles = {s.stem.role.value for s in song.stems}
+        assert {"click", "guide"} <= roles and len(roles - {"click", "guide"}) >= 3, song.title
+        rates |= {s.info.sample_rate for s in song.stems}
+        assert song.seconds > 30
+    assert {44100, 48000} <= rates
+    size = sum(p.stat().st_size for p in (ROOT / "setlists" / "demo").rglob("*") if p.is_file())
+    assert size < 20 * 1024 * 1024

@@ -1,0 +1,116 @@
+"""The ``player`` command as a performer runs it: a real process, real files, the test's JACK server."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from tests.conftest import DEMO, ROOT
+from tests.support.jackserver import JackServer
+
+
+def player(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
+           ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "player", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def test_help_lists_the_commands() -> None:
+    out = player("--help")
+    assert out.returncode == 0
+    for command in ("check", "devices", "play"):
+        assert command in out.stdout
+    assert "render" not in out.stdout  # arrives with the engine, not as a stub
+
+
+def test_check_demo_against_the_jack_device(jack_server: JackServer) -> None:
+    out = player("check", "setlists/demo.toml", env=jack_server.env())
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "device system (JACK Audio Connection Kit), 16 outputs" in out.stdout
+    assert "The show can run." in out.stdout
+    assert out.stdout.count(" stems") >= 3 and "click" in out.stdout
+    assert "will be resampled to 48000 Hz" in out.stdout  # the 44.1 kHz demo song
+
+
+def broken_demo(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """A copy of the demo show with one fault per song."""
+    shutil.copytree(ROOT / "setlists", tmp_path / "setlists")
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    setlist = tmp_path / "setlists" / "demo.toml"
+    import tomllib
+    entries = tomllib.loads(setlist.read_text())["songs"]
+    folders = [setlist.parent / e["path"] for e in entries]
+    return setlist, folders
+
+
+def test_check_broken_demo_names_every_fault(tmp_path: Path) -> None:
+    setlist, folders = broken_demo(tmp_path)
+    # 1: a stem deleted
+    (folders[0] / "bass.ogg").unlink()
+    # 2: a bad bus name on a stem
+    toml = folders[1] / "song.toml"
+    toml.write_text(toml.read_text().replace('role = "click"', 'role = "click"\nbus = "in_ear"', 1))
+    # 3: a TOML syntax error
+    toml3 = folders[2] / "song.toml"
+    toml3.write_text(toml3.read_text().replace("[tempo]", "[tempo", 1))
+    # and a 44.1 kHz stem in a 48 kHz song: a note, not an error
+    data, rate = sf.read(str(folders[0] / "click.ogg"), dtype="float32")
+    assert rate == 48000, "the first demo song is at 48 kHz"
+    idx = np.round(np.arange(int(len(data) * 44100 / rate)) * rate / 44100).astype(int)
+    sf.write(str(folders[0] / "click.ogg"), data[np.minimum(idx, len(data) - 1)], 44100,
+             format="OGG", subtype="VORBIS")
+
+    out = player("check", str(setlist), "--no-device", cwd=tmp_path)
+    text = out.stdout
+    assert out.returncode == 1, text
+    assert "stem file 'bass.ogg' not found" in text
+    assert "stems[1].bus: stem 'click.ogg' goes to bus 'in_ear', which the rig does not have" in text
+    assert "TOML syntax error" in text and f"{folders[2].name}/song.toml:" in text
+    assert "click.ogg: 44100 Hz, will be resampled to 48000 Hz" in text
+    assert "The show cannot run as written." in text and "3 errors" in text
+
+
+def test_check_broken_rig(tmp_path: Path) -> None:
+    setlist, _ = broken_demo(tmp_path)
+    rig = tmp_path / "config" / "rig.toml"
+    rig.write_text(rig.read_text().replace('bvs = "foh_bvs"', 'bvs = "foh_vox"'))
+    out = player("check", str(setlist), "--no-device", cwd=tmp_path)
+    assert out.returncode == 1
+    assert "config/rig.toml" in out.stdout and "'foh_vox', which is not in [buses]" in out.stdout
+
+
+def test_devices_lists_the_jack_device(jack_server: JackServer) -> None:
+    out = player("devices", env=jack_server.env())
+    assert out.returncode == 0, out.stderr
+    assert "system  [JACK Audio Connection Kit]  16 outputs, 48000 Hz" in out.stdout
+    assert "JACK inputs:" in out.stdout
+    assert "Cannot connect" not in out.stdout + out.stderr  # JACK's own chatter is kept off screen
+
+
+def test_play_shows_the_demo_setlist(jack_server: JackServer) -> None:
+    import tomllib
+
+    out = player("play", env={**jack_server.env(), "CI": "true"})
+    assert out.returncode == 0, out.stderr
+    titles = []
+    for entry in tomllib.loads(DEMO.read_text())["songs"]:
+        titles.append(tomllib.loads((DEMO.parent / entry["path"] / "song.toml").read_text())["title"])
+    lines = out.stdout.splitlines()
+    for i, title in enumerate(titles):
+        assert any(f"{i + 1}. {title}" in line for line in lines), (title, out.stdout)
+    assert any(line.startswith(" > ") and "1. " in line for line in lines)  # the first song is cued
+    assert "audio: system" in out.stdout
+
+
+def test_play_with_a_bad_setlist_says_what_to_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "X"\n[[songs]]\npaht = "a"\n')
+    out = player("play", str(bad))
+    assert out.returncode == 1
+    assert "bad.toml:3: songs[1].paht: unknown field" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
