@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     devices = sub.add_parser("devices", help="list audio output devices and MIDI ports")
     devices.set_defaults(run=_devices)
 
+    render = sub.add_parser("render", help="mix songs offline into one file per bus",
+                            description="Render a song folder or every song of a setlist, through "
+                            "the live engine's mixer, into one WAV file per bus of the rig.")
+    render.add_argument("source", type=Path, help="a song folder or a setlist file")
+    render.add_argument("--out", type=Path, required=True, help="output folder")
+    render.add_argument("--rig", help="rig name or path; default: the setlist's, else 'default'")
+    render.add_argument("--per-channel", action="store_true",
+                        help="also write one mono file per output channel")
+    render.set_defaults(run=_render)
+
     play = sub.add_parser("play", help="run the show from a setlist")
     play.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
                       help=f"setlist file (default {DEFAULT_SETLIST})")
@@ -151,3 +161,55 @@ def _play(args: argparse.Namespace) -> int:
     console.print("Audio playback arrives with the engine; this transport moves the cue.")
     interactive = sys.stdin.isatty() and os.environ.get("CI") != "true"
     return run(setlist.setlist.title, rows, input if interactive else None, console.print)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from player.engine.plan import plan_song
+    from player.engine.render import render_song, slug
+    from player.setlist.problems import LoadError
+    from player.setlist.rig import load_rig
+    from player.setlist.setlist import load_setlist
+    from player.setlist.song import load_song
+
+    console = _console()
+    source: Path = args.source
+    try:
+        if source.is_file():
+            setlist = load_setlist(source)
+            rig_path, rig = load_rig(args.rig or setlist.setlist.rig, source)
+            jobs = [(i + 1, setlist.song_folder(e), e) for i, e in enumerate(setlist.setlist.songs)
+                    if not e.skip]
+        else:
+            rig_path, rig = load_rig(args.rig or "default", source)
+            jobs = [(0, source, None)]
+    except LoadError as exc:
+        for p in exc.problems:
+            console.print(f"[bold red]ERROR[/]: {p}")
+        return 1
+    console.print(f"Rig: {rig.name or rig_path}; {rig.audio.sample_rate} Hz; buses "
+                  + ", ".join(f"{b}={'+'.join(map(str, c))}" for b, c in rig.buses.items()))
+    failed = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                  console=console, transient=not console.is_terminal) as progress:
+        for index, folder, entry in jobs:
+            try:
+                song = load_song(folder)
+            except LoadError as exc:
+                failed += 1
+                for p in exc.problems:
+                    progress.console.print(f"[bold red]ERROR[/]: {p}")
+                continue
+            name = f"{index:02d}-{slug(song.song.title)}" if index else slug(song.song.title)
+            task = progress.add_task(song.song.title, total=None)
+            result = render_song(plan_song(song, rig, entry), rig, args.out / name,
+                                 per_channel=args.per_channel,
+                                 progress=lambda done, total, t=task: progress.update(
+                                     t, completed=done, total=total))
+            for error in result.errors:
+                progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
+            seconds = result.frames / rig.audio.sample_rate
+            progress.console.print(f"{song.song.title}: {seconds:.1f} s -> {args.out / name}/ "
+                                   f"({', '.join(p.name for p in result.files.values())})")
+    return 1 if failed else 0

@@ -1,4 +1,5 @@
-"""The audio engine: the only code that talks to PortAudio.
+"""The audio engine: the only code that talks to PortAudio, in a process of its own.
 
-It will run in its own process (see design.md); for now it offers device discovery.
+``Engine`` is its public face (``send``, ``status``, ``events``); ``messages`` holds the commands and
+events; ``render`` drives the same deck and mixer offline.
 """

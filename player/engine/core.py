@@ -1,0 +1,369 @@
+"""The engine process's control side: turns commands into voices, levels and transport changes.
+
+Runs on the engine process's main thread. Everything heavy (opening files, building decks and gain
+matrices) happens here, then is handed to the callback by swapping a reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from player.engine import messages as m
+from player.engine.deck import Deck
+from player.engine.mixer import Mixer, StemLevel, build_matrix
+from player.engine.plan import plan_song
+from player.engine.status import State
+from player.engine.streamer import Streamer
+from player.engine.transport import Transport, Voice
+from player.setlist.problems import LoadError
+from player.setlist.rig import Rig, load_rig
+from player.setlist.setlist import SetlistFile, Transition, load_setlist
+from player.setlist.song import SongFolder, load_song
+
+RING_SECONDS = 3.0  # read-ahead while playing: covers a 2 s disk stall with room to spare
+PRELOAD_SECONDS = 1.0  # what the next songs keep ready, so "next" + "play" starts in one block
+PRELOAD_AHEAD = 2  # how many following songs are preloaded
+
+
+class EngineCore:
+    """State of the show inside the engine process, and the commands that change it."""
+
+    def __init__(self, emit: Callable[[m.Event], None], streamer: Streamer) -> None:
+        self.emit = emit
+        self.streamer = streamer
+        self.setlist: SetlistFile | None = None
+        self.rig: Rig | None = None
+        self.songs: list[SongFolder | None] = []
+        self.transport: Transport | None = None
+        self.levels: dict[int, list[StemLevel]] = {}  # per song, as the engineer left them
+        self.bus_gain: dict[str, float] = {}
+        self.bus_mute: set[str] = set()
+        self.master_db = 0.0
+        self.preloaded: dict[int, Voice] = {}
+        self.queued: int | None = None  # a song cued while another plays: it comes next
+        self.auto_at: float | None = None  # when an "auto" transition starts the next song
+        self._rewind_pending = False  # a stop is fading out: go back to the start once silent
+        self._reported: set[str] = set()
+        self._owned: dict[Voice, bool] = {}  # every voice built -> "unused at the last tick"
+        self._seen_current: Voice | None = None
+
+    # --- setup -----------------------------------------------------------------------------------
+    def load(self, cmd: m.LoadSetlist) -> tuple[Rig, SetlistFile] | None:
+        """Read the setlist, its rig and songs; a song that fails is reported and left out."""
+        try:
+            setlist = load_setlist(Path(cmd.path))
+            _, rig = load_rig(cmd.rig or setlist.setlist.rig, Path(cmd.path))
+        except LoadError as exc:
+            for p in exc.problems:
+                self.emit(m.Problem(str(p)))
+            return None
+        songs: list[SongFolder | None] = []
+        for entry in setlist.setlist.songs:
+            try:
+                songs.append(load_song(setlist.song_folder(entry)))
+            except LoadError as exc:
+                songs.append(None)
+                for p in exc.problems:
+                    self.emit(m.FileError(str(p)))
+        self.setlist, self.rig, self.songs = setlist, rig, songs
+        self.levels.clear()
+        self.emit(m.SetlistLoaded(setlist.setlist.title,
+                                  tuple(s.song.title if s else "?" for s in songs)))
+        return rig, setlist
+
+    def attach(self, transport: Transport) -> None:
+        self.transport = transport
+
+    # --- voices ----------------------------------------------------------------------------------
+    def _voice(self, index: int, start: int = 0, preload: bool = False) -> Voice | None:
+        song = self.songs[index] if 0 <= index < len(self.songs) else None
+        t, rig, setlist = self.transport, self.rig, self.setlist
+        if song is None or t is None or rig is None or setlist is None:
+            return None
+        entry = setlist.setlist.songs[index]
+        plan = plan_song(song, rig, entry)
+        deck = Deck(plan.paths, t.rate, t.block, int(RING_SECONDS * t.rate), start)
+        if preload:
+            deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
+        for error in deck.errors():
+            if error not in self._reported:
+                self._reported.add(error)
+                self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))
+        if index not in self.levels:
+            self.levels[index] = [dataclasses.replace(lv, channels=src.channels)
+                                  for lv, src in zip(plan.levels, deck.sources, strict=True)]
+        voice = Voice(index, plan.title, deck, Mixer(deck.ring.width, t.outputs, t.block),
+                      self.levels[index], t.block)
+        voice.mixer.set_gains(self._matrix(index), ramp=False)
+        self._owned[voice] = False
+        return voice
+
+    def _matrix(self, index: int):  # noqa: ANN202 - np.ndarray
+        assert self.transport is not None and self.rig is not None
+        return build_matrix(self.levels[index], self.rig, self.transport.outputs, self.bus_gain,
+                            frozenset(self.bus_mute), self.master_db)
+
+    def _next_index(self, index: int) -> int | None:
+        if self.setlist is None:
+            return None
+        for i in range(index + 1, len(self.songs)):
+            if not self.setlist.setlist.songs[i].skip and self.songs[i] is not None:
+                return i
+        return None
+
+    def _refresh_fill_order(self) -> None:
+        t = self.transport
+        if t is None:
+            return
+        decks = [v.deck for v in (t.current, t.incoming, t.follow) if v is not None]
+        decks += [v.deck for v in self.preloaded.values()]
+        self.streamer.decks = tuple(dict.fromkeys(decks))
+
+    def _preload_after(self, index: int) -> None:
+        wanted = []
+        i: int | None = index
+        for _ in range(PRELOAD_AHEAD):
+            i = self._next_index(i) if i is not None else None
+            if i is not None:
+                wanted.append(i)
+        for k in list(self.preloaded):
+            if k not in wanted:
+                del self.preloaded[k]
+        for k in wanted:
+            if k not in self.preloaded:
+                voice = self._voice(k, preload=True)
+                if voice is not None:
+                    self.preloaded[k] = voice
+        self._refresh_fill_order()
+
+    def _set_current(self, voice: Voice) -> None:
+        t = self.transport
+        assert t is not None
+        voice.deck.fill_limit = None
+        t.current = voice
+        self._became_current(voice)
+
+    def _became_current(self, voice: Voice) -> None:
+        """A song is now current (cued here, or reached by a segue in the callback)."""
+        t = self.transport
+        assert t is not None and self.setlist is not None
+        self._seen_current = voice
+        self.emit(m.SongLoaded(voice.index, voice.title, voice.deck.length / t.rate))
+        self._preload_after(voice.index)
+        t.follow = None
+        if self.setlist.setlist.songs[voice.index].transition is Transition.SEGUE:
+            nxt = self._next_index(voice.index)
+            follow = self.preloaded.pop(nxt, None) if nxt is not None else None
+            if follow is not None:
+                follow.deck.fill_limit = None
+                t.follow = follow  # the callback starts it on the block after this song's end
+        self._refresh_fill_order()
+
+    # --- commands --------------------------------------------------------------------------------
+    def cue(self, index: int) -> None:
+        t = self.transport
+        if t is None:
+            return
+        if not (0 <= index < len(self.songs)) or self.songs[index] is None:
+            self.emit(m.Problem(f"song {index + 1} cannot be cued (it did not load)."))
+            return
+        if t.active:
+            self.queued = index  # never cut a song the band is playing to
+            return
+        self.auto_at = None
+        voice = self.preloaded.pop(index, None) or self._voice(index)
+        if voice is not None:
+            self._set_current(voice)
+
+    def play(self) -> None:
+        self._rewind_pending = False
+        t = self.transport
+        if t is None or t.current is None:
+            self.emit(m.Problem("nothing to play: load a setlist and cue a song."))
+            return
+        if t.active and t.env_target > 0:
+            return
+        resume = t.current.deck.position > 0
+        if resume or t.active:
+            t.fade_to(1.0, 10.0)  # from a pause: a short fade-in, no click
+        else:
+            t.env, t.env_target, t.env_step = 1.0, 1.0, 0.0  # the song's first sample, exactly
+            t.state = State.PLAYING
+        t.active = True
+
+    def pause(self, fade_ms: float, then: State = State.PAUSED) -> None:
+        t = self.transport
+        if t is not None and t.active:
+            t.fade_to(0.0, fade_ms, then)
+
+    def stop(self, fade_ms: float) -> None:
+        t = self.transport
+        if t is None:
+            return
+        if t.active:
+            self.pause(fade_ms, State.STOPPED)
+            self._rewind_pending = True  # tick() rewinds once the fade is done
+        else:
+            t.state = State.STOPPED
+            self._rewind()
+
+    def _rewind(self) -> None:
+        t = self.transport
+        if t is not None and t.current is not None and t.current.deck.position != 0:
+            voice = self._voice(t.current.index)
+            if voice is not None:
+                self._set_current(voice)
+
+    def seek(self, cmd: m.Seek) -> None:
+        t = self.transport
+        if t is None or t.current is None:
+            return
+        song = self.songs[t.current.index]
+        seconds = cmd.seconds
+        if cmd.bar is not None and song is not None:
+            if song.song.tempo is None:
+                self.emit(m.Problem(f"{song.song.title} has no tempo: seek by seconds."))
+                return
+            seconds = (cmd.bar - 1) * song.song.tempo.bar_seconds
+        frame = max(0, int(round((seconds or 0.0) * t.rate)))
+        frame -= frame % t.block  # block-aligned: the crossfade lands on a block boundary
+        voice = self._voice(t.current.index, start=frame)
+        if voice is None:
+            return
+        if t.active:
+            t.incoming = voice  # the old position plays on until this one is buffered
+            self._refresh_fill_order()
+        else:
+            self._set_current(voice)
+            t.state = State.PAUSED if frame else State.STOPPED
+
+    def set_stem(self, cmd: m.SetStem) -> None:
+        t = self.transport
+        if t is None or t.current is None:
+            return
+        levels = self.levels[t.current.index]
+        if not 0 <= cmd.stem < len(levels):
+            self.emit(m.Problem(f"no stem {cmd.stem + 1} in this song."))
+            return
+        changes = {k: v for k, v in (("gain_db", cmd.gain_db), ("pan", cmd.pan), ("mute", cmd.mute),
+                                     ("solo", cmd.solo)) if v is not None}
+        levels[cmd.stem] = dataclasses.replace(levels[cmd.stem], **changes)
+        self._apply_levels()
+
+    def solo_role(self, cmd: m.SoloRole) -> None:
+        t = self.transport
+        if t is None or t.current is None:
+            return
+        levels = self.levels[t.current.index]
+        for i, lv in enumerate(levels):
+            if lv.role == cmd.role:
+                levels[i] = dataclasses.replace(lv, solo=cmd.solo)
+        self._apply_levels()
+
+    def set_bus(self, cmd: m.SetBus) -> None:
+        if cmd.gain_db is not None:
+            self.bus_gain[cmd.bus] = cmd.gain_db
+        if cmd.mute is not None:
+            (self.bus_mute.add if cmd.mute else self.bus_mute.discard)(cmd.bus)
+        self._apply_levels()
+
+    def set_master(self, cmd: m.SetMaster) -> None:
+        self.master_db = cmd.gain_db
+        self._apply_levels()
+
+    def _apply_levels(self) -> None:
+        t = self.transport
+        if t is None:
+            return
+        for voice in (t.current, t.incoming, t.follow, *self.preloaded.values()):
+            if voice is not None:
+                voice.mixer.set_gains(self._matrix(voice.index))
+
+    # --- housekeeping (called every few ms) ------------------------------------------------------
+    def tick(self, now: float) -> None:
+        t = self.transport
+        if t is None:
+            return
+        ended = t.ended
+        if ended is not None:
+            t.ended = None
+            self._song_ended(ended, now)
+        if self._rewind_pending and not t.active:
+            self._rewind_pending = False
+            self._rewind()
+        if self.auto_at is not None and now >= self.auto_at:
+            self.auto_at = None
+            self.play()
+        current = t.current
+        if current is not None and current is not self._seen_current:
+            previous = self._seen_current
+            if previous is not None and previous.index != current.index:
+                self.emit(m.SongEnded(previous.index))  # a segue the callback made
+            self._became_current(current)
+        self._free_unused()
+
+    def _free_unused(self) -> None:
+        """Close voices nothing refers to any more, one tick after they were first seen unused.
+
+        The callback may hold a voice for the block it is mixing; a tick later it cannot, so the
+        memory is released here, on the control thread, never on the audio thread.
+        """
+        t = self.transport
+        assert t is not None
+        live = {id(v) for v in (t.current, t.incoming, t.follow, *self.preloaded.values())
+                if v is not None}
+        freed = False
+        for voice, unused_before in list(self._owned.items()):
+            if id(voice) in live:
+                self._owned[voice] = False
+            elif unused_before:
+                voice.deck.close()
+                del self._owned[voice]
+                freed = True
+            else:
+                self._owned[voice] = True
+        if freed:
+            self._refresh_fill_order()
+
+    def _song_ended(self, voice: Voice, now: float) -> None:
+        self.emit(m.SongEnded(voice.index))
+        assert self.setlist is not None
+        entry = self.setlist.setlist.songs[voice.index]
+        nxt = self.queued if self.queued is not None else self._next_index(voice.index)
+        self.queued = None
+        if nxt is None:
+            self._rewind()
+            return
+        self.cue(nxt)
+        if entry.transition in (Transition.AUTO, Transition.SEGUE):
+            # SEGUE lands here only if the next song could not be preloaded in time.
+            self.auto_at = now + entry.pause_seconds
+
+    def handle(self, cmd: m.Command) -> None:
+        """Apply one command; bad requests become Problem events, never exceptions."""
+        if isinstance(cmd, m.Cue):
+            self.cue(cmd.index)
+        elif isinstance(cmd, m.Play):
+            self.play()
+        elif isinstance(cmd, m.Pause):
+            self.pause(cmd.fade_ms)
+        elif isinstance(cmd, m.Stop):
+            self.stop(cmd.fade_ms)
+        elif isinstance(cmd, m.Seek):
+            self.seek(cmd)
+        elif isinstance(cmd, m.SetStem):
+            self.set_stem(cmd)
+        elif isinstance(cmd, m.SoloRole):
+            self.solo_role(cmd)
+        elif isinstance(cmd, m.SetBus):
+            self.set_bus(cmd)
+        elif isinstance(cmd, m.SetMaster):
+            self.set_master(cmd)
+        elif isinstance(cmd, m.DebugStallReader):
+            import time
+
+            self.streamer.stall_until = time.monotonic() + cmd.seconds
+        else:
+            self.emit(m.Problem(f"unknown command {cmd!r}"))

@@ -1,0 +1,137 @@
+"""The engine process: owns the PortAudio stream, the disk reader and the mixer.
+
+It runs apart from the UI because a busy Python thread beside the audio callback made 88% of blocks
+late on these machines, against under 1% from another process (design.md). When the audio device
+goes away, PortAudio's JACK host API cannot close the dead stream (the call never returns), so the
+process reports it in the status block and exits with ``EXIT_DEVICE_LOST``; the parent starts a new
+one that waits for the device and restores the show.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import time
+from multiprocessing.queues import Queue
+from typing import Any
+
+EXIT_DEVICE_LOST = 75
+TICK = 0.005
+DEVICE_RETRY = 0.5
+
+
+def _redirect_output(log: str | None) -> None:
+    """PortAudio and JACK print from C: keep it in the log, off the performer's screen."""
+    target = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(target, 1)
+    os.dup2(target, 2)
+    os.close(target)
+
+
+def main(commands: Queue, events: Queue, status_path: str, log: str | None,
+         device_override: str | None) -> None:
+    """Entry point of the child process (spawned, so it shares nothing it was not given)."""
+    _redirect_output(log)
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    from player.engine import messages as m
+    from player.engine.core import EngineCore
+    from player.engine.status import State, StatusBlock
+    from player.engine.streamer import Streamer
+    from player.engine.transport import Transport
+
+    status = StatusBlock(status_path)
+    streamer = Streamer()
+    streamer.start()
+
+    def emit(event: m.Event) -> None:
+        events.put(event)
+
+    core = EngineCore(emit, streamer)
+    emit(m.EngineStarted(os.getpid()))
+    stream: Any = None
+    device_name = ""
+    waiting_for_device = False
+    next_try = 0.0
+    attempts = 0
+    while True:
+        try:
+            cmd = commands.get(timeout=TICK)
+        except queue.Empty:
+            cmd = None
+        now = time.monotonic()
+        if isinstance(cmd, m.Shutdown):
+            break
+        if isinstance(cmd, m.LoadSetlist):
+            loaded = core.load(cmd)
+            if loaded is not None:
+                rig, _ = loaded
+                if stream is None:
+                    core.attach(Transport(rig.output_channels, rig.audio.block_size,
+                                          rig.audio.sample_rate, status))
+                    waiting_for_device = True
+                    next_try = 0.0
+        elif cmd is not None:
+            core.handle(cmd)
+        if waiting_for_device and now >= next_try and core.rig is not None:
+            next_try = now + DEVICE_RETRY
+            stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
+            attempts += 1
+            if stream is not None:
+                waiting_for_device = False
+                status.set_device(device_name)
+                emit(m.DeviceBack(device_name))
+            else:
+                status.begin()
+                status.set("state", State.NO_DEVICE)
+                status.end()
+                if detail:
+                    emit(m.DeviceLost(core.rig.audio.device or "default output", detail))
+        core.tick(now)
+        if stream is not None and not stream.active:
+            # The server or interface went away under a running stream.
+            status.begin()
+            status.set("state", State.NO_DEVICE)
+            status.end()
+            sys.stdout.flush()
+            os._exit(EXIT_DEVICE_LOST)
+    streamer.stop()
+    if stream is not None:
+        stream.close()
+    status.close()
+
+
+_reported_missing = False
+
+
+def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str, str]:
+    """Open the rig's device if it is there; (None, "", why) when not. Rescans devices each try."""
+    global _reported_missing
+    import sounddevice as sd
+
+    from player.engine.devices import find_output_device
+
+    rig = core.rig
+    if not first:
+        sd._terminate()  # PortAudio lists devices once per initialisation: look again
+        sd._initialize()
+    device = find_output_device(override if override is not None else rig.audio.device)
+    need = rig.output_channels
+    if device is None or device.outputs < need:
+        why = ("not connected" if device is None else
+               f"{device.name} has {device.outputs} outputs, the rig needs {need}")
+        detail = "" if _reported_missing else why
+        _reported_missing = True
+        return None, "", detail
+    stream = sd.OutputStream(device=device.index, channels=need, samplerate=rig.audio.sample_rate,
+                             blocksize=rig.audio.block_size, dtype="float32", latency="low",
+                             callback=core.transport.callback)
+    stream.start()
+    _reported_missing = False
+    return stream, f"{device.name} ({device.host_api})", ""
+
+
+if __name__ == "__main__":  # pragma: no cover - started through Engine
+    raise SystemExit("start the engine through player.engine.Engine")
