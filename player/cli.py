@@ -158,9 +158,21 @@ def _play(args: argparse.Namespace) -> int:
             rows.append(Row(song.song.title, seconds, len(song.song.stems), problems, entry.skip))
         except LoadError as exc:
             rows.append(Row(entry.path, None, 0, exc.problems, entry.skip))
-    console.print("Audio playback arrives with the engine; this transport moves the cue.")
     interactive = sys.stdin.isatty() and os.environ.get("CI") != "true"
-    return run(setlist.setlist.title, rows, input if interactive else None, console.print)
+    if not interactive:
+        return run(setlist.setlist.title, rows, None, lambda line: console.print(line, markup=False))
+    from player.engine import messages as m
+    from player.engine.engine import Engine
+
+    log = Path(os.environ.get("PLAYER_ENGINE_LOG", "/tmp/player-engine.log"))
+    engine = Engine(log=log)
+    engine.start()
+    try:
+        engine.send(m.LoadSetlist(args.setlist.resolve(), args.rig))
+        return run(setlist.setlist.title, rows, input,
+                   lambda line: console.print(line, markup=False), engine)
+    finally:
+        engine.close()
 
 
 def _render(args: argparse.Namespace) -> int:

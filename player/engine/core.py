@@ -292,7 +292,11 @@ class EngineCore:
             self._song_ended(ended, now)
         if self._rewind_pending and not t.active:
             self._rewind_pending = False
-            self._rewind()
+            if self.queued is not None:  # "next" was pressed during the song: stop lands on it
+                queued, self.queued = self.queued, None
+                self.cue(queued)
+            else:
+                self._rewind()
         if self.auto_at is not None and now >= self.auto_at:
             self.auto_at = None
             self.play()

@@ -84,8 +84,8 @@ def small_song(folder: Path) -> Path:
         d = folder / name
         write_stem(d / "click.wav", 6.0, freq=1000)
         write_stem(d / "keys.wav", 6.0 if i else 1.0, freq=300 + 100 * i)  # song 1: ends early
-        text = ('title = "%s"\n[[stems]]\nfile = "click.wav"\nrole = "click"\n'
-                '[[stems]]\nfile = "keys.wav"\nrole = "keys"\n' % name)
+        text = (f'title = "{name}"\n[[stems]]\nfile = "click.wav"\nrole = "click"\n'
+                '[[stems]]\nfile = "keys.wav"\nrole = "keys"\n')
         if i == 0:
             text += '[[stems]]\nfile = "gone.wav"\nrole = "bvs"\n'
         (d / "song.toml").write_text(text)
