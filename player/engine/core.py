@@ -228,7 +228,6 @@ class EngineCore:
                 return
             seconds = (cmd.bar - 1) * song.song.tempo.bar_seconds
         frame = max(0, int(round((seconds or 0.0) * t.rate)))
-        frame -= frame % t.block  # block-aligned: the crossfade lands on a block boundary
         voice = self._voice(t.current.index, start=frame)
         if voice is None:
             return

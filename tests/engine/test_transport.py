@@ -1,0 +1,158 @@
+"""The callback driven offline, block by block, on a stem whose every sample says where it is.
+
+A float WAV whose sample n holds ``(n + 1) / 2**20`` makes each output sample name its song frame,
+so starts, fades, seeks and segues can be checked to the sample without a device.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.engine import messages as m
+from player.engine.core import EngineCore
+from player.engine.status import State, StatusBlock
+from player.engine.streamer import Streamer
+from player.engine.transport import Transport
+
+BLOCK = 128
+SCALE = 2.0**20
+
+
+def counter(n: int, offset: int = 0) -> np.ndarray:
+    return ((np.arange(n) + 1 + offset) / SCALE).astype(np.float32)
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, transitions: tuple[str, str] = ("stop", "stop")) -> None:
+        for i, name in enumerate(("one", "two")):
+            folder = tmp_path / name
+            folder.mkdir()
+            sf.write(str(folder / "click.wav"), counter(48000, offset=i * 1_000_000), 48000,
+                     subtype="FLOAT")
+            (folder / "song.toml").write_text(
+                f'title = "{name}"\n[tempo]\nbpm = 120\n[[stems]]\nfile = "click.wav"\nrole = "click"\n')
+        (tmp_path / "rig.toml").write_text(
+            f'[audio]\nblock_size = {BLOCK}\n[buses]\na = [1]\n[roles]\nother = "a"\n')
+        setlist = tmp_path / "set.toml"
+        setlist.write_text(f'title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "one"\n'
+                           f'transition = "{transitions[0]}"\n[[songs]]\npath = "two"\n')
+        self.events: list[m.Event] = []
+        self.status = StatusBlock()
+        self.core = EngineCore(self.events.append, Streamer())
+        rig, _ = self.core.load(m.LoadSetlist(setlist))
+        self.transport = Transport(1, BLOCK, 48000, self.status)
+        self.core.attach(self.transport)
+        self.now = 0.0
+
+    def send(self, cmd: m.Command) -> None:
+        self.core.handle(cmd)
+
+    def run(self, blocks: int) -> np.ndarray:
+        out = np.zeros((blocks * BLOCK, 1), np.float32)
+        for b in range(blocks):
+            for deck in self.core.streamer.decks:
+                deck.fill()
+            self.transport.callback(out[b * BLOCK:(b + 1) * BLOCK], BLOCK, None, None)
+            self.now += BLOCK / 48000
+            self.core.tick(self.now)
+        return out[:, 0]
+
+    def close(self) -> None:
+        self.status.close()
+
+
+@pytest.fixture
+def h(tmp_path: Path):
+    harness = Harness(tmp_path)
+    yield harness
+    harness.close()
+
+
+def test_play_starts_on_the_songs_first_sample(h: Harness) -> None:
+    h.send(m.Cue(0))
+    assert not h.run(4).any(), "silence while stopped"
+    h.send(m.Play())
+    np.testing.assert_array_equal(h.run(10), counter(10 * BLOCK))
+
+
+def test_pause_fades_then_resume_continues_where_it_stopped(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    h.run(10)
+    h.send(m.Pause(fade_ms=5.0))  # 240 frames: two blocks
+    out = h.run(6)
+    expected = counter(6 * BLOCK, offset=10 * BLOCK)
+    gain = out[:240] / expected[:240]
+    assert np.all(np.diff(gain) < 0) and gain[-1] < 0.01, "a smooth fade, not a cut"
+    assert not out[256:].any() and h.transport.state is State.PAUSED
+    paused_at = h.transport.current.deck.position
+    assert paused_at == 12 * BLOCK
+    h.send(m.Play())
+    out = h.run(5)  # the 10 ms fade-in spans 3.75 blocks
+    expected = counter(5 * BLOCK, offset=paused_at)
+    np.testing.assert_allclose(out[-BLOCK:], expected[-BLOCK:])  # back at full level, same place
+    assert out[0] < expected[0] * 0.1, "a short fade-in, no click"
+
+
+def test_seek_while_playing_is_gapless(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    h.run(5)
+    h.send(m.Seek(seconds=0.5))  # frame 24000
+    out = h.run(3)
+    # Block 6 is the crossfade (old position 5*128.. into 24000..), then the new position.
+    old = counter(BLOCK, offset=5 * BLOCK)
+    new = counter(BLOCK, offset=24000)
+    ramp = (np.arange(1, BLOCK + 1) / BLOCK).astype(np.float32)
+    np.testing.assert_allclose(out[:BLOCK], old * (1 - ramp) + new * ramp, rtol=1e-6)
+    np.testing.assert_array_equal(out[BLOCK:], counter(2 * BLOCK, offset=24000 + BLOCK))
+    assert np.all(out > 0), "no silent frame: frames lost = 0"
+
+
+def test_gain_change_ramps_within_one_block(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    h.run(2)
+    h.send(m.SetStem(0, gain_db=-6.0206))
+    out = h.run(2)
+    expected = counter(2 * BLOCK, offset=2 * BLOCK)
+    gain = out / expected
+    assert gain[0] > 0.99 and abs(gain[BLOCK - 1] - 0.5) < 1e-3
+    np.testing.assert_allclose(gain[BLOCK:], 0.5, rtol=1e-3)
+
+
+def test_stop_fades_and_rewinds(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    h.run(20)
+    h.send(m.Stop(fade_ms=2.0))
+    h.run(4)
+    assert h.transport.state is State.STOPPED and h.transport.current.deck.position == 0
+    h.send(m.Play())
+    np.testing.assert_array_equal(h.run(1), counter(BLOCK))
+
+
+def test_song_end_cues_the_next_song(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    h.run(48000 // BLOCK + 3)
+    assert m.SongEnded(0) in h.events
+    assert h.transport.current.index == 1 and h.transport.state is State.STOPPED
+
+
+def test_segue_starts_the_next_song_on_the_next_block(tmp_path: Path) -> None:
+    h = Harness(tmp_path, transitions=("segue", "stop"))
+    try:
+        h.send(m.Cue(0))
+        h.send(m.Play())
+        out = h.run(48000 // BLOCK + 4)
+        end = -(-48000 // BLOCK) * BLOCK  # the block after the one holding the last sample
+        second = counter(3 * BLOCK, offset=1_000_000)
+        np.testing.assert_array_equal(out[end:end + 3 * BLOCK], second)
+        assert m.SongEnded(0) in h.events and h.transport.current.index == 1
+    finally:
+        h.close()
