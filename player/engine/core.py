@@ -76,6 +76,20 @@ class EngineCore:
     def attach(self, transport: Transport) -> None:
         self.transport = transport
 
+    def reset(self) -> None:
+        """A new setlist on the same device: silence the old show and forget its voices."""
+        t = self.transport
+        if t is None:
+            return
+        t.active = False
+        t.env = t.env_target = t.env_step = 0.0
+        t.state = State.STOPPED
+        t.current = t.incoming = t.follow = None
+        self.preloaded.clear()
+        self.queued = self.auto_at = None
+        self._rewind_pending = False
+        self._refresh_fill_order()
+
     # --- voices ----------------------------------------------------------------------------------
     def _voice(self, index: int, start: int = 0, preload: bool = False) -> Voice | None:
         song = self.songs[index] if 0 <= index < len(self.songs) else None

@@ -19,6 +19,8 @@ from player.engine import messages as m
 from player.engine.process import EXIT_DEVICE_LOST, main
 from player.engine.status import State, Status, StatusBlock
 
+MAX_RESTARTS_PER_MINUTE = 5
+
 # Commands whose effect is the show's state: replayed into a new engine process after a restart.
 _REPLAYED = (m.SetStem, m.SoloRole, m.SetBus, m.SetMaster)
 
@@ -41,6 +43,8 @@ class Engine:
         self._setlist: m.LoadSetlist | None = None
         self._mix: list[m.Command] = []
         self._closing = False
+        self._deaths: list[float] = []
+        self._device_lost = False
         self.restarts = 0
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -77,6 +81,12 @@ class Engine:
                                     "the audio device went away; waiting for it to come back"))
         else:
             self._push(m.EngineDied(proc.exitcode))
+        now = time.monotonic()
+        self._deaths = [t for t in self._deaths if now - t < 60] + [now]
+        if proc.exitcode != EXIT_DEVICE_LOST and len(self._deaths) > MAX_RESTARTS_PER_MINUTE:
+            self._push(m.Problem("the audio engine keeps failing; not restarting it again. "
+                                 f"Its log: {self.log or 'none'}"))
+            return
         if self.auto_restart or proc.exitcode == EXIT_DEVICE_LOST:
             self.restart(last)
 
@@ -142,7 +152,17 @@ class Engine:
                 out.append(q.get_nowait())
             except (queue.Empty, OSError, ValueError):
                 break
-        return out
+        return [e for e in out if self._news(e)]
+
+    def _news(self, event: m.Event) -> bool:
+        """Drop a second "device lost" (the parent and the waiting child both say it)."""
+        if isinstance(event, m.DeviceLost):
+            if self._device_lost:
+                return False
+            self._device_lost = True
+        elif isinstance(event, m.DeviceBack):
+            self._device_lost = False
+        return True
 
     @property
     def alive(self) -> bool:

@@ -13,6 +13,7 @@ import os
 import queue
 import sys
 import time
+import traceback
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -64,17 +65,30 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
         now = time.monotonic()
         if isinstance(cmd, m.Shutdown):
             break
-        if isinstance(cmd, m.LoadSetlist):
-            loaded = core.load(cmd)
-            if loaded is not None:
-                rig, _ = loaded
-                if stream is None:
-                    core.attach(Transport(rig.output_channels, rig.audio.block_size,
-                                          rig.audio.sample_rate, status))
-                    waiting_for_device = True
-                    next_try = 0.0
-        elif cmd is not None:
-            core.handle(cmd)
+        try:
+            if isinstance(cmd, m.LoadSetlist):
+                previous = core.rig
+                loaded = core.load(cmd)
+                if loaded is not None:
+                    rig, _ = loaded
+                    if stream is not None and previous is not None and (
+                            previous.audio != rig.audio or previous.output_channels
+                            != rig.output_channels):
+                        stream.close()  # another device or format: open it afresh
+                        stream = None
+                    if stream is None:
+                        core.attach(Transport(rig.output_channels, rig.audio.block_size,
+                                              rig.audio.sample_rate, status))
+                        waiting_for_device = True
+                        next_try = 0.0
+                    else:
+                        core.reset()
+            elif cmd is not None:
+                core.handle(cmd)
+        except Exception as exc:  # noqa: BLE001 - a bad command must not take the show down
+            traceback.print_exc()
+            emit(m.Problem(f"the engine could not do {type(cmd).__name__}: {exc} "
+                           "(details in the engine log)"))
         if waiting_for_device and now >= next_try and core.rig is not None:
             next_try = now + DEVICE_RETRY
             stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
