@@ -59,19 +59,18 @@ def test_check_broken_demo_names_every_fault(tmp_path: Path) -> None:
     toml3 = folders[2] / "song.toml"
     toml3.write_text(toml3.read_text().replace("[tempo]", "[tempo", 1))
     # and a 44.1 kHz stem in a 48 kHz song: a note, not an error
-    data, rate = sf.read(str(folders[0] / "click.ogg"), dtype="float32")
+    data, rate = sf.read(str(folders[0] / "click.flac"), dtype="float32")
     assert rate == 48000, "the first demo song is at 48 kHz"
     idx = np.round(np.arange(int(len(data) * 44100 / rate)) * rate / 44100).astype(int)
-    sf.write(str(folders[0] / "click.ogg"), data[np.minimum(idx, len(data) - 1)], 44100,
-             format="OGG", subtype="VORBIS")
+    sf.write(str(folders[0] / "click.flac"), data[np.minimum(idx, len(data) - 1)], 44100)
 
     out = player("check", str(setlist), "--no-device", cwd=tmp_path)
     text = out.stdout
     assert out.returncode == 1, text
     assert "stem file 'bass.ogg' not found" in text
-    assert "stems[1].bus: stem 'click.ogg' goes to bus 'in_ear', which the rig does not have" in text
+    assert "stems[1].bus: stem 'click.flac' goes to bus 'in_ear', which the rig does not have" in text
     assert "TOML syntax error" in text and f"{folders[2].name}/song.toml:" in text
-    assert "click.ogg: 44100 Hz, will be resampled to 48000 Hz" in text
+    assert "click.flac: 44100 Hz, will be resampled to 48000 Hz" in text
     assert "The show cannot run as written." in text and "3 errors" in text
 
 

@@ -180,12 +180,20 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                 "stereo.", ("stems", i, "file"), "split it into mono or stereo files.")
         if info.frames == 0:
             add(Severity.WARNING, f"{stem.file} is empty (no audio).", ("stems", i, "file"))
-        if rig is not None and info.sample_rate != rig.audio.sample_rate:
-            add(Severity.INFO, f"{stem.file}: {info.sample_rate} Hz, will be resampled to "
-                f"{rig.audio.sample_rate} Hz.", fix="export at the rig's rate to save CPU.")
         if info.clips:
             add(Severity.WARNING, f"{stem.file} clips (peak {info.peak_dbfs:+.1f} dBFS).",
                 ("stems", i, "file"), "re-export it with its peak below 0 dBFS, then raise gain_db.")
+
+    if rig is not None:
+        rates: dict[int, list[str]] = {}
+        for s in report.stems:
+            if s.info and s.info.sample_rate != rig.audio.sample_rate:
+                rates.setdefault(s.info.sample_rate, []).append(s.stem.file)
+        for rate, files in rates.items():
+            which = (f"all {len(files)} stems" if len(files) == len(report.stems) > 1
+                     else ", ".join(files))
+            add(Severity.INFO, f"{which}: {rate} Hz, will be resampled to {rig.audio.sample_rate} Hz.",
+                fix="export at the rig's rate to save CPU.")
 
     longest = report.seconds
     for i, s in enumerate(report.stems):
