@@ -27,12 +27,14 @@ def list_ports() -> list[PortList]:
         import rtmidi
     except ImportError as exc:
         return [PortList("MIDI", error=f"python-rtmidi is not installed ({exc})")]
+    names = {rtmidi.API_LINUX_ALSA: "LINUX_ALSA", rtmidi.API_UNIX_JACK: "UNIX_JACK",
+             rtmidi.API_MACOSX_CORE: "MACOSX_CORE", rtmidi.API_WINDOWS_MM: "WINDOWS_MM"}
     result = []
     for api in rtmidi.get_compiled_api():
-        name = rtmidi.get_api_name(api)
-        label = _APIS.get(name, name)
-        if name == "RTMIDI_DUMMY":
-            continue
+        name = names.get(api)
+        if name is None:
+            continue  # the dummy API, or one mido cannot open
+        label = _APIS[name]
         ports = PortList(label)
         try:
             with captured_stderr():

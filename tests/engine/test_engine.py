@@ -58,19 +58,26 @@ def test_demo_song_reaches_each_bus_and_nothing_else(engine: Engine, jack_server
              for name, path in render.files.items()}
 
     load(engine, DEMO)
+    chorus = next(sec for sec in song.song.sections if sec.name.startswith("Chorus"))
+    engine.send(m.Seek(bar=chorus.bar))  # where every bus has something to carry
+    start = round(song.song.section_seconds(chorus) * rig.audio.sample_rate)
+    time.sleep(0.3)
     captured = play_and_record(engine, jack_server, 4.0)
     engine.send(m.Stop())
 
-    offset = align(captured[0], buses["in_ears"][: 8 * 48000, 0])
+    mix = sum(captured[c - 1] for chans in rig.buses.values() for c in chans)
+    reference = {bus: data[start:start + 6 * 48000] for bus, data in buses.items()}
+    ref_mix = sum(reference[b][:, k] for b, chans in rig.buses.items() for k in range(len(chans)))
+    offset = align(mix, ref_mix)
     assert -48000 < offset <= 0, f"the song should start within the first second: {offset}"
     report = []
     for bus, channels in rig.buses.items():
         for k, ch in enumerate(channels):
-            match = compare(captured[ch - 1], buses[bus][:, k], offset, jack_server.block)
+            match = compare(captured[ch - 1], reference[bus][:, k], offset, jack_server.block)
             report.append(f"{bus}[{k}]: {match.bad}/{match.blocks} blocks differ")
             assert match.blocks > 100
             assert match.bad <= match.blocks * 0.1, report
-            assert np.abs(buses[bus][: 4 * 48000, k]).max() > 0.01, f"{bus} should carry sound"
+            assert np.abs(reference[bus][:, k]).max() > 0.01, f"{bus} should carry sound"
     used = {c - 1 for chans in rig.buses.values() for c in chans}
     for ch in range(jack_server.outputs):
         if ch not in used:
