@@ -136,14 +136,16 @@ class Deck:
     def errors(self) -> list[str]:
         return [s.error for s in self.sources if s.error]
 
-    def fill(self, max_frames: int = READ_FRAMES) -> int:
+    def fill(self, max_frames: int = READ_FRAMES, stems: range | None = None) -> int:
         """Decode into every stem's free ring space, up to ``max_frames`` each; returns frames written.
 
         Called by the streamer thread (live) or the renderer (offline); never by the callback.
+        ``stems`` limits it to some stems: each stem must have one writer only.
         """
         ring = self.ring
         total = 0
-        for i, source in enumerate(self.sources):
+        for i in stems if stems is not None else range(len(self.sources)):
+            source = self.sources[i]
             skipped = ring.skip_to_reader(i)
             if skipped:
                 self.stats.skipped_frames += skipped

@@ -9,6 +9,7 @@ setlist, cues the same song at the same position and re-applies the mix, without
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -55,6 +56,10 @@ class Engine:
         from multiprocessing import resource_tracker
 
         resource_tracker.ensure_running()
+        # The engine's matrix products are small: BLAS worker threads would only spin and take
+        # CPU from the reader. The child reads this when it imports numpy.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         old = self._events
         while old is not None:  # keep what the previous process said before it went
             try:

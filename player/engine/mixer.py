@@ -98,7 +98,10 @@ class Mixer:
         self._target = self._gains
         self._delta = np.empty_like(self._gains)
         self._tmp = np.empty((block, outputs), dtype=np.float32)
-        self._ramp = (np.arange(1, block + 1, dtype=np.float32) / block)[:, None]
+        self._masked = np.empty_like(self._gains)
+        # Full (block x outputs) shape: a broadcasting multiply would allocate in the callback.
+        ramp = np.arange(1, block + 1, dtype=np.float32) / block
+        self._ramp = np.ascontiguousarray(np.repeat(ramp[:, None], outputs, axis=1))
         self._retired: deque[np.ndarray] = deque(maxlen=4)
 
     def set_gains(self, matrix: np.ndarray, ramp: bool = True) -> None:
@@ -121,8 +124,19 @@ class Mixer:
         np.matmul(block, self._gains, out=out)
         if target is not self._gains:
             np.subtract(target, self._gains, out=self._delta)
-            tmp = self._tmp if block.shape[0] == self.block else self._tmp[: block.shape[0]]
+            n = block.shape[0]
+            tmp = self._tmp if n == self.block else self._tmp[:n]
             np.matmul(block, self._delta, out=tmp)
-            tmp *= self._ramp if block.shape[0] == self.block else self._ramp[: block.shape[0]]
+            tmp *= self._ramp if n == self.block else self._ramp[:n]
             out += tmp
             self._gains = target
+
+    def mix_masked(self, block: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
+        """Mix with some input rows of the gain matrix zeroed (stems with no audio this block).
+
+        Rare path (a late reader): lands on the target gains without a ramp.
+        """
+        target = self._target
+        np.multiply(target, rows, out=self._masked)
+        np.matmul(block, self._masked, out=out)
+        self._gains = target

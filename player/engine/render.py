@@ -21,8 +21,8 @@ from player.engine.mixer import Mixer, build_matrix
 from player.engine.plan import SongPlan
 from player.setlist.rig import Rig
 
-RENDER_BLOCK = 16384  # big blocks: offline there is no deadline, only throughput
-
+RENDER_BLOCK = 2048  # mixer block: bigger products make OpenBLAS spin up threads that cost more
+READ_FRAMES = 16384  # decoder reads: offline there is no deadline, only throughput
 
 @dataclass
 class RenderResult:
@@ -41,7 +41,7 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
     """Render one song into ``out_dir``; decoding runs on a second thread (it releases the GIL)."""
     rate = rig.audio.sample_rate
     outputs = rig.output_channels
-    deck = Deck(plan.paths, rate, block, ring_frames=block * 8)
+    deck = Deck(plan.paths, rate, block, ring_frames=READ_FRAMES * 4)
     levels = [dataclasses.replace(lv, channels=src.channels)
               for lv, src in zip(plan.levels, deck.sources, strict=True)]
     mixer = Mixer(deck.ring.width, outputs, block)
@@ -57,28 +57,39 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
              for name, (chans, path) in targets.items()}
 
     done = threading.Event()
-    wake_reader, wake_mixer = threading.Event(), threading.Event()
+    wake_readers, wake_mixer = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
 
-    def read() -> None:
-        while not done.is_set():
-            if deck.fill(max_frames=block) == 0:
-                wake_reader.wait(0.05)
-                wake_reader.clear()
-            else:
-                wake_mixer.set()
+    def read(stems: range) -> None:
+        try:
+            while not done.is_set():
+                if deck.fill(max_frames=READ_FRAMES, stems=stems) == 0:
+                    wake_readers.wait(0.05)
+                    wake_readers.clear()
+                else:
+                    wake_mixer.set()
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the mixing thread
+            failures.append(exc)
+            wake_mixer.set()
 
-    reader = threading.Thread(target=read, name="render-reader", daemon=True)
-    reader.start()
+    # Two readers, each the only writer of its stems: decoding releases the GIL, so both cores
+    # decode while this thread mixes and writes.
+    readers = [threading.Thread(target=read, args=(group,), name=f"render-reader-{i}", daemon=True)
+               for i, group in enumerate(_halves(deck))]
+    for r in readers:
+        r.start()
     out = np.empty((block, outputs), dtype=np.float32)
     written = 0
     try:
         while written < deck.length:
             while not deck.ring.ready_block():
+                if failures:
+                    raise failures[0]
                 wake_mixer.wait(0.05)
                 wake_mixer.clear()
             mixer.mix(deck.ring.peek(), out)
             deck.ring.advance()
-            wake_reader.set()
+            wake_readers.set()
             n = min(block, deck.length - written)
             for name, (chans, _) in targets.items():
                 files[name].write(out[:n, chans])
@@ -87,9 +98,21 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
                 progress(written, deck.length)
     finally:
         done.set()
-        wake_reader.set()
-        reader.join()
+        wake_readers.set()
+        for r in readers:
+            r.join()
         for f in files.values():
             f.close()
         deck.close()
     return RenderResult({k: v[1] for k, v in targets.items()}, written, deck.errors())
+
+
+def _halves(deck: Deck) -> list[range]:
+    """Split the stems in two groups of about equal channel count (decoding cost follows it)."""
+    channels = [s.channels for s in deck.sources]
+    total, run = sum(channels), 0
+    for i, c in enumerate(channels):
+        run += c
+        if run * 2 >= total:
+            return [r for r in (range(0, i + 1), range(i + 1, len(channels))) if len(r)]
+    return [range(len(channels))]

@@ -33,6 +33,8 @@ class StemRing:
         self._ready = np.zeros(len(columns), dtype=bool)
         self._column_bool = np.zeros(self.width, dtype=bool)
         self._column_ready = np.zeros(self.width, dtype=np.float32)
+        self._row_index: np.ndarray | None = None
+        self._row_mask: np.ndarray | None = None
 
     # --- producer side -------------------------------------------------------------------------
     def space(self, stem: int) -> int:
@@ -78,9 +80,24 @@ class StemRing:
     def column_mask(self) -> np.ndarray:
         """1.0 for columns whose stem has the next block, 0.0 for the others (preallocated)."""
         np.greater_equal(self.written, self.read + self.block, out=self._ready)
-        np.take(self._ready, self._stem_of_column, out=self._column_bool)
+        np.take(self._ready, self._stem_of_column, out=self._column_bool, mode="clip")
         np.copyto(self._column_ready, self._column_bool)
         return self._column_ready
+
+    def prepare_row_mask(self, outputs: int) -> None:
+        """Allocate, off the real-time thread, what ``row_mask`` fills in."""
+        self._row_index = np.repeat(np.arange(self.width)[:, None], outputs, axis=1)
+        self._row_mask = np.zeros((self.width, outputs), dtype=np.float32)
+
+    def row_mask(self) -> np.ndarray:
+        """``column_mask`` spread over a (columns x outputs) gain matrix's shape.
+
+        Same shape as the matrix it multiplies: numpy allocates a temporary for broadcasting
+        ufuncs, which the callback must not do.
+        """
+        assert self._row_index is not None and self._row_mask is not None
+        np.take(self.column_mask(), self._row_index, out=self._row_mask, mode="clip")
+        return self._row_mask
 
     def advance(self) -> None:
         self.read += self.block

@@ -33,6 +33,7 @@ class Voice:
     def __post_init__(self) -> None:
         self.scratch = np.empty((self.block, self.deck.ring.width), dtype=np.float32)
         self.peaks_in = np.empty((self.block, self.deck.ring.width), dtype=np.float32)
+        self.deck.ring.prepare_row_mask(self.mixer.outputs)
 
 
 class Transport:
@@ -57,8 +58,10 @@ class Transport:
         self._mix = np.zeros((block, outputs), dtype=np.float32)
         self._mix2 = np.zeros((block, outputs), dtype=np.float32)
         self._abs = np.zeros((block, outputs), dtype=np.float32)
-        self._env_ramp = np.zeros((block, 1), dtype=np.float32)
-        self._frames = np.arange(1, block + 1, dtype=np.float32)[:, None]
+        # Ramps at the full (block x outputs) shape: broadcasting ufuncs allocate, the callback
+        # must not.
+        self._env_ramp = np.zeros((block, outputs), dtype=np.float32)
+        self._frames = np.repeat(np.arange(1, block + 1, dtype=np.float32)[:, None], outputs, axis=1)
         self._fade_in = self._frames / block
         self._fade_out = 1.0 - self._fade_in
         self._period = block / rate
@@ -89,9 +92,7 @@ class Transport:
         else:
             # A stem whose reader is late plays silence for this block; the others play on.
             self.dropped += 1
-            np.multiply(block, ring.column_mask(), out=voice.scratch)
-            voice.mixer.mix(voice.scratch, out)
-            block = voice.scratch
+            voice.mixer.mix_masked(block, ring.row_mask(), out)
         width = ring.width
         if width <= MAX_STEM_CHANNELS:
             np.abs(block, out=voice.peaks_in)
@@ -139,7 +140,7 @@ class Transport:
             ramp += self.env
             np.clip(ramp, 0.0, 1.0, out=ramp)
             out *= ramp
-            self.env = float(ramp[-1, 0])
+            self.env = float(ramp[-1, 0]) if self.outputs else self.env_target
             if (self.env_step > 0 and self.env >= self.env_target) or (
                     self.env_step < 0 and self.env <= self.env_target):
                 self.env = self.env_target

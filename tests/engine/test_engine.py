@@ -117,11 +117,13 @@ def test_missing_stem_is_reported_and_the_song_plays_and_early_end_is_silence(
     assert any(isinstance(e, m.DeviceBack) for e in seen) or engine.wait_for(m.DeviceBack, 10)
     captured = play_and_record(engine, jack_server, 2.0)
     click, keys, bvs = captured[0], captured[4], captured[2]
-    start = int(np.argmax(np.abs(click) > 0))
-    assert start > 0 and np.abs(click[start:start + 48000]).max() > 0.4, "the song plays"
-    assert np.abs(keys[start:start + 40000]).max() > 0.4, "keys play for their first second"
-    assert not keys[start + 48000 + 256: start + 90000].any(), "then silence, not an error"
-    assert np.abs(click[start + 48000 + 256: start + 90000]).max() > 0.4, "the click goes on"
+    sounding = np.flatnonzero(np.abs(keys) > 0)
+    first, last = int(sounding[0]), int(sounding[-1])
+    assert np.abs(click[first:first + 48000]).max() > 0.4, "the song plays"
+    # 1 s of keys; a loaded machine's late blocks can only stretch it by whole blocks.
+    assert 47_900 <= last - first <= 48_000 + 20 * jack_server.block, (first, last)
+    assert last + 2 * jack_server.block < len(keys) - 24000, "then silence, not an error"
+    assert np.abs(click[last + 256:]).max() > 0.4, "the click goes on after the keys end"
     assert not bvs.any(), "the missing stem is silent"
     assert engine.alive and engine.status().state is State.PLAYING
 

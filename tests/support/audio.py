@@ -28,15 +28,33 @@ class Match:
 
 
 def compare(captured: np.ndarray, reference: np.ndarray, offset: int, block: int,
-            tolerance: float = 2e-3) -> Match:
-    """Block by block, how many captured blocks equal the reference at ``offset``."""
+            tolerance: float = 2e-3, resync_blocks: int = 32) -> Match:
+    """Block by block, how many captured blocks equal the reference at ``offset``.
+
+    A block that did not arrive shifts everything after it by whole blocks; the comparison then
+    finds the new offset (within ``resync_blocks``) and counts only the blocks that differ, so one
+    dropout on a busy machine is one bad block, not the rest of the song.
+    """
     start = max(0, -offset)
     blocks = bad = 0
+
+    def same(i: int, j: int) -> bool:
+        if j < 0 or j + block > len(reference):
+            return False
+        return bool(np.abs(captured[i:i + block] - reference[j:j + block]).max() <= tolerance)
+
     for i in range(start, len(captured) - block, block):
-        j = i + offset
-        if j + block > len(reference):
+        if i + offset + block > len(reference):
             break
         blocks += 1
-        if np.abs(captured[i:i + block] - reference[j:j + block]).max() > tolerance:
-            bad += 1
+        if same(i, i + offset):
+            continue
+        bad += 1
+        for k in range(1, resync_blocks + 1):
+            if same(i, i + offset - k * block):
+                offset -= k * block
+                break
+            if same(i, i + offset + k * block):
+                offset += k * block
+                break
     return Match(offset, blocks, bad)
