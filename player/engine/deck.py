@@ -36,6 +36,7 @@ class StemSource:
         self.length = 0  # frames at the device rate
         self._eof = False
         self._pending: np.ndarray | None = None  # decoded frames that did not fit in the ring
+        self._buf: np.ndarray | None = None  # decode buffer; pending may be a view of it
         try:
             self._file = sf.SoundFile(str(path))
         except (OSError, RuntimeError) as exc:
@@ -80,8 +81,11 @@ class StemSource:
         if f is None or self._eof:
             return np.zeros((frames, self.channels), dtype=np.float32)
         want = frames if self._resampler is None else max(1, round(frames * f.samplerate / self.rate))
+        if self._buf is None or len(self._buf) < want or self._buf.shape[1] != f.channels:
+            # Reused: a fresh 100+ kB array per read costs page faults on every call.
+            self._buf = np.empty((max(want, READ_FRAMES), f.channels), dtype=np.float32)
         try:
-            data = f.read(want, dtype="float32", always_2d=True)
+            data = f.read(want, dtype="float32", always_2d=True, out=self._buf[:want])
         except (OSError, RuntimeError) as exc:  # a file that breaks mid-song goes silent
             self.error = f"{self.path.name}: {exc}"
             self._eof = True

@@ -21,7 +21,8 @@ from player.engine.mixer import Mixer, build_matrix
 from player.engine.plan import SongPlan
 from player.setlist.rig import Rig
 
-RENDER_BLOCK = 2048  # mixer block: bigger products make OpenBLAS spin up threads that cost more
+RENDER_BLOCK = 8192  # frames per ring block: fewer Python round trips per second of audio
+MIX_ROWS = 2048  # rows per matrix product: bigger ones make OpenBLAS wake threads that only spin
 READ_FRAMES = 16384  # decoder reads: offline there is no deadline, only throughput
 
 @dataclass
@@ -44,7 +45,7 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
     deck = Deck(plan.paths, rate, block, ring_frames=READ_FRAMES * 4)
     levels = [dataclasses.replace(lv, channels=src.channels)
               for lv, src in zip(plan.levels, deck.sources, strict=True)]
-    mixer = Mixer(deck.ring.width, outputs, block)
+    mixer = Mixer(deck.ring.width, outputs, min(block, MIX_ROWS))
     mixer.set_gains(build_matrix(levels, rig, outputs), ramp=False)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +88,9 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
                     raise failures[0]
                 wake_mixer.wait(0.05)
                 wake_mixer.clear()
-            mixer.mix(deck.ring.peek(), out)
+            frames = deck.ring.peek()
+            for r in range(0, block, MIX_ROWS):
+                mixer.mix(frames[r:r + MIX_ROWS], out[r:r + MIX_ROWS])
             deck.ring.advance()
             wake_readers.set()
             n = min(block, deck.length - written)
