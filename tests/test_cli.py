@@ -113,3 +113,24 @@ def test_play_with_a_bad_setlist_says_what_to_fix(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "bad.toml:3: songs[1].paht: unknown field" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_render_demo_writes_bus_files_whose_sum_matches_the_stems(tmp_path: Path) -> None:
+    out = player("render", "setlists/demo.toml", "--out", str(tmp_path / "renders"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    songs = sorted((tmp_path / "renders").iterdir())
+    assert [p.name[:3] for p in songs] == ["01-", "02-", "03-"]
+    assert sorted(p.name for p in songs[0].iterdir()) == ["foh_bvs.wav", "foh_tracks.wav",
+                                                          "in_ears.wav"]
+    import tomllib
+    first = DEMO.parent / tomllib.loads(DEMO.read_text())["songs"][0]["path"]
+    expected = None
+    for stem in tomllib.loads((first / "song.toml").read_text())["stems"]:
+        data = sf.read(str(first / stem["file"]), dtype="float32", always_2d=True)[0]
+        # Centred and at unity: a mono stem reaches both sides of its stereo bus.
+        contribution = data.sum(axis=1) * (2 if data.shape[1] == 1 else 1)
+        expected = contribution if expected is None else expected + contribution
+    total = sum(sf.read(str(f), dtype="float32", always_2d=True)[0].sum(axis=1)
+                for f in songs[0].iterdir())
+    assert len(total) == len(expected)
+    np.testing.assert_allclose(total, expected, atol=1e-5)
