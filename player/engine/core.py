@@ -22,7 +22,8 @@ from player.setlist.rig import Rig, load_rig
 from player.setlist.setlist import SetlistFile, Transition, load_setlist
 from player.setlist.song import SongFolder, load_song
 
-RING_SECONDS = 3.0  # read-ahead while playing: covers a 2 s disk stall with room to spare
+RING_SECONDS = 2.5  # read-ahead while playing: the streamer keeps it within 0.2 s of full, so a
+# 2 s disk stall is covered
 PRELOAD_SECONDS = 1.0  # what the next songs keep ready, so "next" + "play" starts in one block
 PRELOAD_AHEAD = 2  # how many following songs are preloaded
 
@@ -101,6 +102,10 @@ class EngineCore:
         deck = Deck(plan.paths, t.rate, t.block, int(RING_SECONDS * t.rate), start)
         if preload:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
+        # Decode the first read here, before anyone hears of the song: "loaded" then means
+        # "ready to play", and the callback's first block is there (the streamer is not yet
+        # a writer of this deck, so there is one writer).
+        deck.fill()
         for error in deck.errors():
             if error not in self._reported:
                 self._reported.add(error)

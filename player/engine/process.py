@@ -18,7 +18,7 @@ from multiprocessing.queues import Queue
 from typing import Any
 
 EXIT_DEVICE_LOST = 75
-TICK = 0.005
+TICK = 0.02  # housekeeping period; commands are taken as soon as they arrive
 DEVICE_RETRY = 0.5
 
 
@@ -32,11 +32,36 @@ def _redirect_output(log: str | None) -> None:
     os.close(target)
 
 
+def _tune_for_real_time() -> None:
+    """Make this process a good neighbour for its own audio callback.
+
+    - The callback needs the GIL; a thread holding it gives it up only every switch interval
+      (5 ms by default, two 128-frame blocks), so shorten it.
+    - This thread (commands, housekeeping) gets a real-time priority below the reader's, so it is
+      never preempted by ordinary processes while holding the GIL the callback waits for.
+    - glibc raises its mmap threshold after the first large free, after which rings come from the
+      heap, are never returned, and calloc touches every page: pin the threshold (measured: PSS
+      180 -> 130 MiB after twenty cues).
+    """
+    sys.setswitchinterval(0.0005)
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(5))
+    except (AttributeError, OSError):
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def main(commands: Queue, events: Queue, status_path: str, log: str | None,
          device_override: str | None) -> None:
     """Entry point of the child process (spawned, so it shares nothing it was not given)."""
     _redirect_output(log)
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    _tune_for_real_time()
     from player.engine import messages as m
     from player.engine.core import EngineCore
     from player.engine.status import State, StatusBlock

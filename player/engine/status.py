@@ -32,7 +32,7 @@ class State(IntEnum):
 
 # Scalar slots (float64) in order; a float64 holds every frame count of a show exactly.
 FIELDS = ("seq", "state", "song", "position", "length", "rate", "block", "outputs", "stems",
-          "late", "dropped", "callbacks", "load", "load_max", "skipped", "wall")
+          "late", "dropped", "callbacks", "load", "load_max", "skipped", "wall", "buffered")
 _IDX = {name: i for i, name in enumerate(FIELDS)}
 _SCALAR_BYTES = len(FIELDS) * 8
 SIZE = _SCALAR_BYTES + 4 * (MAX_OUTPUTS + MAX_STEM_CHANNELS) + NAME_BYTES
@@ -59,6 +59,7 @@ class Status:
     device: str
     seq: int
     wall: float  # time.time() of the write: a stale status means a stuck engine
+    buffered: int  # frames of the current song decoded ahead of the play position
 
     @property
     def seconds(self) -> float:
@@ -143,7 +144,7 @@ class StatusBlock:
                               int(s[_IDX["callbacks"]]), float(s[_IDX["load"]]),
                               float(s[_IDX["load_max"]]), int(s[_IDX["skipped"]]), peaks,
                               stem_peaks, raw.decode(errors="replace"), int(seq),
-                              float(s[_IDX["wall"]]))
+                              float(s[_IDX["wall"]]), int(s[_IDX["buffered"]]))
         raise TimeoutError("engine status kept changing while being read")
 
     def close(self) -> None:

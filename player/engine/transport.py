@@ -29,6 +29,7 @@ class Voice:
     block: int
     scratch: np.ndarray = field(init=False)
     peaks_in: np.ndarray = field(init=False)
+    started: bool = False  # has played a block: from then on a late stem is silenced, not waited for
 
     def __post_init__(self) -> None:
         self.scratch = np.empty((self.block, self.deck.ring.width), dtype=np.float32)
@@ -106,12 +107,16 @@ class Transport:
             self.late += 1
         voice = self.current
         out = self._mix
-        if voice is None or not self.active or frames != self.block:
+        if voice is None or not self.active or frames != self.block or (
+                not voice.started and not voice.deck.ring.ready_block()):
+            # Stopped, or a song whose first block is not decoded yet: wait in silence rather
+            # than start with stems missing (the song's first sample is never lost).
             outdata.fill(0)
             self.status.out_peaks[: self.outputs].fill(0)
             self.status.stem_peaks.fill(0)
             self._publish(voice, started)
             return
+        voice.started = True
         self._render(voice, out)
         incoming = self.incoming
         if incoming is not None and incoming.deck.ring.ready_block():
@@ -163,6 +168,7 @@ class Transport:
             st.set("length", voice.deck.length)
             st.set("stems", min(voice.deck.ring.width, MAX_STEM_CHANNELS))
             st.set("skipped", voice.deck.stats.skipped_frames)
+            st.set("buffered", voice.deck.ring.buffered())
         st.set("late", self.late)
         st.set("dropped", self.dropped)
         st.set("callbacks", self.callbacks)
