@@ -89,6 +89,7 @@ class Recorder:
         self.pos = 0
         self.done = threading.Event()
         self._armed = False
+        self._cycles = 0
         self._client = jack.Client(name, no_start_server=True, servername=server.name)
         self._ports = [self._client.inports.register(f"in_{i + 1}") for i in range(server.outputs)]
         self._client.set_process_callback(self._process)
@@ -97,6 +98,7 @@ class Recorder:
             self._client.connect(f"system:monitor_{i + 1}", port)
 
     def _process(self, frames: int) -> None:
+        self._cycles += 1
         if not self._armed or self.pos >= self.frames:
             return
         n = min(frames, self.frames - self.pos)
@@ -107,7 +109,15 @@ class Recorder:
             self.done.set()
 
     def start(self) -> None:
-        """Begin recording at the next cycle (monitor ports repeat stale buffers before that)."""
+        """Begin recording a few cycles after connecting.
+
+        A monitor port nobody read keeps the buffer it had when last read (by an earlier test's
+        recorder): the first cycles after connecting can replay that stale audio.
+        """
+        seen = self._cycles
+        deadline = time.monotonic() + 2.0
+        while self._cycles < seen + 4 and time.monotonic() < deadline:
+            time.sleep(0.002)
         self._armed = True
 
     def wait(self, timeout: float) -> np.ndarray:
