@@ -17,6 +17,7 @@ from player.engine.core import EngineCore
 from player.engine.status import State, StatusBlock
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport
+from player.setlist.roles import Role
 
 BLOCK = 128
 SCALE = 2.0**20
@@ -33,10 +34,14 @@ class Harness:
             folder.mkdir()
             sf.write(str(folder / "click.wav"), counter(48000, offset=i * 1_000_000), 48000,
                      subtype="FLOAT")
+            sf.write(str(folder / "bv.wav"), np.full(48000, 0.25, np.float32), 48000,
+                     subtype="FLOAT")
             (folder / "song.toml").write_text(
-                f'title = "{name}"\n[tempo]\nbpm = 120\n[[stems]]\nfile = "click.wav"\nrole = "click"\n')
+                f'title = "{name}"\n[tempo]\nbpm = 120\n[[stems]]\nfile = "click.wav"\nrole = "click"\n'
+                '[[stems]]\nfile = "bv.wav"\nrole = "bvs"\n')
         (tmp_path / "rig.toml").write_text(
-            f'[audio]\nblock_size = {BLOCK}\n[buses]\na = [1]\n[roles]\nother = "a"\n')
+            f'[audio]\nblock_size = {BLOCK}\n[buses]\na = [1]\nb = [2]\n[roles]\nbvs = "b"\n'
+            'other = "a"\n')
         setlist = tmp_path / "set.toml"
         setlist.write_text(f'title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "one"\n'
                            f'transition = "{transitions[0]}"\n[[songs]]\npath = "two"\n')
@@ -44,22 +49,23 @@ class Harness:
         self.status = StatusBlock()
         self.core = EngineCore(self.events.append, Streamer())
         rig, _ = self.core.load(m.LoadSetlist(setlist))
-        self.transport = Transport(1, BLOCK, 48000, self.status)
+        self.transport = Transport(2, BLOCK, 48000, self.status)
         self.core.attach(self.transport)
         self.now = 0.0
 
     def send(self, cmd: m.Command) -> None:
         self.core.handle(cmd)
 
-    def run(self, blocks: int) -> np.ndarray:
-        out = np.zeros((blocks * BLOCK, 1), np.float32)
+    def run(self, blocks: int, channel: int | None = 0) -> np.ndarray:
+        """Play ``blocks`` blocks; the given output channel (None: all of them)."""
+        out = np.zeros((blocks * BLOCK, 2), np.float32)
         for b in range(blocks):
             for deck in self.core.streamer.decks:
                 deck.fill()
             self.transport.callback(out[b * BLOCK:(b + 1) * BLOCK], BLOCK, None, None)
             self.now += BLOCK / 48000
             self.core.tick(self.now)
-        return out[:, 0]
+        return out if channel is None else out[:, channel]
 
     def close(self) -> None:
         self.status.close()
@@ -156,3 +162,36 @@ def test_segue_starts_the_next_song_on_the_next_block(tmp_path: Path) -> None:
         assert m.SongEnded(0) in h.events and h.transport.current.index == 1
     finally:
         h.close()
+
+
+def test_solo_a_role_mute_a_bus_and_master(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.Play())
+    both = h.run(2, channel=None)
+    assert both[:, 0].all() and np.allclose(both[:, 1], 0.25)
+    h.send(m.SoloRole(Role.BVS))
+    out = h.run(2, channel=None)
+    assert out[BLOCK:, 0].any(), "the click is solo-safe: soloing the BVs keeps it"
+    h.send(m.SoloRole(Role.BVS, solo=False))
+    h.send(m.SetStem(0, solo=True))  # solo the click: the BVs go
+    out = h.run(2, channel=None)
+    assert not out[BLOCK:, 1].any() and out[BLOCK:, 0].all()
+    h.send(m.SetStem(0, solo=False))
+    h.send(m.SetBus("b", mute=True))
+    assert not h.run(2, channel=None)[BLOCK:, 1].any()
+    h.send(m.SetBus("b", mute=False, gain_db=-6.0206))
+    h.send(m.SetMaster(-6.0206))
+    out = h.run(2, channel=None)
+    np.testing.assert_allclose(out[BLOCK:, 1], 0.0625, rtol=1e-3)
+
+
+def test_status_reports_position_song_and_peaks(h: Harness) -> None:
+    h.send(m.Cue(1))
+    h.send(m.Play())
+    h.run(10)
+    st = h.status.read()
+    assert st.state is State.PLAYING and st.song == 1 and st.position == 10 * BLOCK
+    assert st.length == 48000 and st.rate == 48000 and st.block == BLOCK
+    assert st.out_peaks[1] == pytest.approx(0.25) and st.dropped == 0
+    assert st.stem_peaks == pytest.approx((float(counter(1, 1_000_000 + 10 * BLOCK - 1)[0]), 0.25))
+    assert st.buffered > 0
