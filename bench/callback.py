@@ -95,7 +95,9 @@ def make_voice(index: int, stems: int, block: int, ring_frames: int) -> Voice:
     levels = levels_for(stems)
     mixer = Mixer(deck.ring.width, OUTPUTS, block)
     mixer.set_gains(build_matrix(levels, RIG, OUTPUTS), ramp=False)
-    return Voice(index, f"bench {index}", cast(Deck, deck), mixer, levels, block)
+    voice = Voice(index, f"bench {index}", cast(Deck, deck), mixer, levels, block)
+    voice.started = True  # already playing: a late stem is silenced, not waited for
+    return voice
 
 
 def empty(outdata: np.ndarray, frames: int, time_info: object, status: object) -> None:
