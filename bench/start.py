@@ -290,10 +290,10 @@ def main() -> int:  # noqa: C901, PLR0915
         res = [x for x in resident_after_evict if x >= 0]
         print(f"(2) Cold-cache load, 24 stereo 24-bit stems, {seconds} s; cache emptied by {how}; "
               f"pages still resident after eviction: max {max(res) if res else 'n/a (no fincore)'}")
-        print("    Cue -> SongLoaded is what the engine reports; SongLoaded is emitted when the files "
-              "are open, before any audio is decoded, so it is not \"ready to play\". Cue -> first "
-              "sound: Play sent as soon as SongLoaded arrived; the engine starts at once, whether "
-              "or not the ring holds the first block of every stem.")
+        print("    Cue -> SongLoaded is what the engine reports: files open and the first read of "
+              "every stem decoded (ready to play). Cue -> first sound: Play sent as soon as "
+              "SongLoaded arrived; the engine waits in silence until every stem's first block is "
+              "there, so the song's first frame is never lost.")
         targets = {"wav": 50, "flac": 100}
         for case in ("wav", "flac"):
             r = results.get(case)
