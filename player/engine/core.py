@@ -10,6 +10,8 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from player.engine import messages as m
 from player.engine.deck import Deck
 from player.engine.mixer import Mixer, StemLevel, build_matrix
@@ -24,7 +26,7 @@ from player.setlist.song import SongFolder, load_song
 
 RING_SECONDS = 2.5  # read-ahead while playing: the streamer keeps it within 0.2 s of full, so a
 # 2 s disk stall is covered
-PRELOAD_SECONDS = 1.0  # what the next songs keep ready, so "next" + "play" starts in one block
+PRELOAD_SECONDS = 0.5  # what the next songs keep ready, so "next" + "play" starts in one block
 PRELOAD_AHEAD = 2  # how many following songs are preloaded
 
 
@@ -119,7 +121,7 @@ class EngineCore:
         self._owned[voice] = False
         return voice
 
-    def _matrix(self, index: int):  # noqa: ANN202 - np.ndarray
+    def _matrix(self, index: int) -> np.ndarray:
         assert self.transport is not None and self.rig is not None
         return build_matrix(self.levels[index], self.rig, self.transport.outputs, self.bus_gain,
                             frozenset(self.bus_mute), self.master_db)
