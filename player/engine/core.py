@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,8 @@ class EngineCore:
         self.streamer = streamer
         self.setlist: SetlistFile | None = None
         self.rig: Rig | None = None
+        self.rig_file: Path | None = None
+        self.listeners: list[Any] = []  # told of cues, starts/stops, jumps, sections (MIDI out)
         self.songs: list[SongFolder | None] = []
         self.transport: Transport | None = None
         self.levels: dict[int, list[StemLevel]] = {}  # per song, as the engineer left them
@@ -57,7 +60,7 @@ class EngineCore:
         """Read the setlist, its rig and songs; a song that fails is reported and left out."""
         try:
             setlist = load_setlist(Path(cmd.path))
-            _, rig = load_rig(cmd.rig or setlist.setlist.rig, Path(cmd.path))
+            rig_file, rig = load_rig(cmd.rig or setlist.setlist.rig, Path(cmd.path))
         except LoadError as exc:
             for p in exc.problems:
                 self.emit(m.Problem(str(p)))
@@ -70,7 +73,7 @@ class EngineCore:
                 songs.append(None)
                 for p in exc.problems:
                     self.emit(m.FileError(str(p)))
-        self.setlist, self.rig, self.songs = setlist, rig, songs
+        self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
         self.levels.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
                                   tuple(s.song.title if s else "?" for s in songs)))

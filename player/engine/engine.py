@@ -30,9 +30,11 @@ class Engine:
     """Start with ``start()``; never blocks the caller for longer than a queue put."""
 
     def __init__(self, log: Path | None = None, device: str | None = None,
-                 auto_restart: bool = True) -> None:
+                 auto_restart: bool = True, midi: str | None = None) -> None:
+        """``midi``: None listens to the rig's input ports, "all" to every port, "off" to none."""
         self.log = log
         self.device = device
+        self.midi = midi
         self.auto_restart = auto_restart
         self.status_block = StatusBlock()
         self._ctx = mp.get_context("spawn")  # a clean child: no UI threads or fds inherited
@@ -71,7 +73,7 @@ class Engine:
         self._proc = self._ctx.Process(
             target=main, name="player-engine", daemon=True,
             args=(self._commands, self._events, self.status_block.name,
-                  str(self.log) if self.log else None, self.device))
+                  str(self.log) if self.log else None, self.device, self.midi))
         self._proc.start()
         threading.Thread(target=self._watch, args=(self._proc,), name="engine-watch",
                          daemon=True).start()

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 
+from player.actions import Action
 from player.setlist.roles import Role
+
+
+class JumpMode(IntEnum):
+    """When a jump lands: at once, or on the next beat / bar / section boundary (sample-exact)."""
+
+    NOW = 0
+    BEAT = 1
+    BAR = 2
+    SECTION_END = 3
 
 
 class Command:
@@ -27,7 +38,10 @@ class Cue(Command):
 
 @dataclass(frozen=True)
 class Play(Command):
-    pass
+    """Start (or resume). ``count_in`` bars of click and spoken count before the song's first
+    sample; None uses the setlist entry's or the song's setting. Ignored when resuming."""
+
+    count_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,117 @@ class SetBus(Command):
 @dataclass(frozen=True)
 class SetMaster(Command):
     gain_db: float
+
+
+@dataclass(frozen=True)
+class Jump(Command):
+    """Jump within the current song, landing per ``mode`` (None: the engine's current jump mode).
+
+    Exactly one target: ``section`` (0-based index), ``relative`` (+1 next section, -1 previous:
+    from the start of the current section if more than a bar in, else the one before), ``bar``
+    (1-based), or ``seconds``.
+    """
+
+    section: int | None = None
+    relative: int | None = None
+    bar: int | None = None
+    seconds: float | None = None
+    mode: JumpMode | None = None
+
+
+@dataclass(frozen=True)
+class CancelJump(Command):
+    """Forget a pending jump (and a pending vamp release)."""
+
+
+@dataclass(frozen=True)
+class SetJumpMode(Command):
+    """The mode used by jumps that do not name one; None: cycle NOW -> BEAT -> BAR -> SECTION_END."""
+
+    mode: JumpMode | None = None
+
+
+@dataclass(frozen=True)
+class Vamp(Command):
+    """Loop the current section (or bars ``start_bar``..``end_bar`` inclusive, 1-based) until released.
+
+    ``on`` None toggles. Releasing lets the loop play to its end (``release_now`` False) or leaves
+    at the next bar line (``release_now`` True), continuing after the loop.
+    """
+
+    on: bool | None = None
+    start_bar: int | None = None
+    end_bar: int | None = None
+    release_now: bool = False
+
+
+@dataclass(frozen=True)
+class SetClick(Command):
+    """The generated click: on/off (None toggles) and its level."""
+
+    on: bool | None = None
+    gain_db: float | None = None
+
+
+@dataclass(frozen=True)
+class SetGuide(Command):
+    """The generated spoken guide: on/off (None toggles) and its level."""
+
+    on: bool | None = None
+    gain_db: float | None = None
+
+
+@dataclass(frozen=True)
+class MuteRole(Command):
+    """Mute (True), unmute (False) or toggle (None) every stem of a role, e.g. the BVs."""
+
+    role: Role
+    mute: bool | None = None
+
+
+@dataclass(frozen=True)
+class Panic(Command):
+    """Fade everything out over ``fade_ms`` and stop; pending jumps, vamps and auto-advance go."""
+
+    fade_ms: float = 1000.0
+
+
+@dataclass(frozen=True)
+class DoAction(Command):
+    """A performer's action (a key or a foot switch): the engine decides what it means now.
+
+    One place interprets actions, so a pedal and a key always do the same thing. ``source`` is
+    shown back in ``ActionDone`` ("key", "midi: MC6 Pro", ...).
+    """
+
+    action: Action
+    arg: int | str | None = None
+    source: str = "key"
+
+
+# --- MIDI: carried out by the MIDI host inside the engine process ---------------------------------
+class MidiCommand(Command):
+    """Base of the commands the engine process hands to its MIDI host."""
+
+
+@dataclass(frozen=True)
+class MidiLearn(MidiCommand):
+    """Arm learning: the next matching message is bound to ``action`` and saved to the rig file."""
+
+    action: Action
+    arg: int | str | None = None
+
+
+@dataclass(frozen=True)
+class MidiLearnCancel(MidiCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class MidiUsePreset(MidiCommand):
+    """Use a foot-switch preset from ``config/midi-presets/`` (by file stem) instead of the rig's map."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -142,6 +267,52 @@ class EngineDied(Event):
 class EngineStarted(Event):
     pid: int
     restarted: bool = False
+
+
+@dataclass(frozen=True)
+class ActionDone(Event):
+    """What an action did, in words ("next song: 3 Mighty Giant Run"), and who asked for it."""
+
+    action: Action
+    arg: int | str | None
+    source: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TempoTapped(Event):
+    """Tap tempo: the tapped bpm (display only) once two or more taps are close enough together."""
+
+    bpm: float
+
+
+@dataclass(frozen=True)
+class MidiPort(Event):
+    """A MIDI input or output port came or went ("pedal disconnected")."""
+
+    port: str
+    connected: bool
+    direction: str = "input"  # or "output"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MidiSeen(Event):
+    """The last MIDI message received, for the status line (at most ~10 per second are sent)."""
+
+    port: str
+    text: str  # e.g. "program_change channel=1 program=2"
+    matched: str  # the action it triggered, or "" when nothing in the map matches
+    ignored: int  # messages ignored so far (unknown, SysEx, garbage)
+
+
+@dataclass(frozen=True)
+class MidiLearned(Event):
+    action: Action
+    arg: int | str | None
+    binding: str  # the message in words
+    path: str  # the rig file it was saved to ("" if not saved)
+    detail: str = ""
 
 
 @dataclass(frozen=True)

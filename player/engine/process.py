@@ -61,7 +61,7 @@ def _tune_for_real_time() -> None:
 
 
 def main(commands: Queue, events: Queue, status_path: str, log: str | None,
-         device_override: str | None) -> None:
+         device_override: str | None, midi: str | None = None) -> None:
     """Entry point of the child process (spawned, so it shares nothing it was not given)."""
     _redirect_output(log)
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
@@ -80,6 +80,13 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
         events.put(event)
 
     core = EngineCore(emit, streamer)
+    # MIDI is received here, not in the UI process: a JACK MIDI callback that waits for a busy
+    # UI's GIL makes the whole JACK graph miss a cycle (design.md). The mapping lives in
+    # player.midi; the engine only hosts it and takes what it asks for as commands.
+    from player.midi.host import MidiHost
+
+    midi_host = MidiHost(commands.put, emit, midi, status)
+    core.listeners.append(midi_host)
     emit(m.EngineStarted(os.getpid()))
     stream: Any = None
     device_name = ""
@@ -112,6 +119,10 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                         next_try = 0.0
                     else:
                         core.reset()
+                    if midi != "off":
+                        midi_host.configure(rig, core.rig_file)
+            elif isinstance(cmd, m.MidiCommand):
+                midi_host.handle(cmd)
             elif cmd is not None:
                 core.handle(cmd)
             if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
@@ -135,6 +146,10 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                 if detail:
                     emit(m.DeviceLost(core.rig.audio.device or "default output", detail))
         core.tick(now)
+        try:
+            midi_host.poll(now)
+        except Exception:  # noqa: BLE001 - MIDI trouble must not stop the audio
+            traceback.print_exc()
         if stream is not None and not stream.active:
             # The server or interface went away under a running stream.
             status.begin()
@@ -142,6 +157,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
             status.end()
             sys.stdout.flush()
             os._exit(EXIT_DEVICE_LOST)
+    midi_host.close()
     streamer.stop()
     if stream is not None:
         stream.close()

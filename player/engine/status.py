@@ -28,11 +28,16 @@ class State(IntEnum):
     PAUSED = 2
     STOPPING = 3  # fading out towards stopped or paused
     NO_DEVICE = 4
+    COUNT_IN = 5  # playing the count-in bars before the song's first sample
 
 
 # Scalar slots (float64) in order; a float64 holds every frame count of a show exactly.
 FIELDS = ("seq", "state", "song", "position", "length", "rate", "block", "outputs", "stems",
-          "late", "dropped", "callbacks", "load", "load_max", "skipped", "wall", "buffered")
+          "late", "dropped", "callbacks", "load", "load_max", "skipped", "wall", "buffered",
+          # musical time (bar 0 / section -1 / pending -1 when unknown or none)
+          "bar", "beat", "beats_in_bar", "bpm", "section", "next_section", "pending",
+          "pending_section", "jump_mode", "vamp", "vamp_start", "vamp_end", "count_in", "click",
+          "guide", "master_db", "jumps", "jump_misses")
 _IDX = {name: i for i, name in enumerate(FIELDS)}
 _SCALAR_BYTES = len(FIELDS) * 8
 SIZE = _SCALAR_BYTES + 4 * (MAX_OUTPUTS + MAX_STEM_CHANNELS) + NAME_BYTES
@@ -60,10 +65,34 @@ class Status:
     seq: int
     wall: float  # time.time() of the write: a stale status means a stuck engine
     buffered: int  # frames of the current song decoded ahead of the play position
+    bar: int = 0  # 1-based; 0: the song has no tempo; negative: count-in bars (-2, -1)
+    beat: int = 0  # 1-based beat (click pulse) within the bar
+    beats_in_bar: int = 0
+    bpm: float = 0.0  # at the play position (pulses per minute, as in song.toml)
+    section: int = -1  # index into the song's sections
+    next_section: int = -1
+    pending: int = -1  # frame (song timeline) where a pending jump lands; -1: none
+    pending_section: int = -1  # the section it lands in
+    jump_mode: int = 2  # messages.JumpMode
+    vamp: bool = False
+    vamp_start: int = 0  # frames of the loop while vamping
+    vamp_end: int = 0
+    count_in: int = 0  # beats of count-in left
+    click: bool = False  # generated click on
+    guide: bool = False  # generated guide on
+    master_db: float = 0.0
+    jumps: int = 0  # jumps landed
+    jump_misses: int = 0  # jumps that could not land on their sample (target not buffered)
 
     @property
     def seconds(self) -> float:
         return self.position / self.rate if self.rate else 0.0
+
+
+_FLOAT_FIELDS = ("load", "load_max", "wall", "bpm", "master_db")
+_BOOL_FIELDS = ("vamp", "click", "guide")
+_INT_FIELDS = tuple(f for f in FIELDS if f not in {"seq", "state", "outputs", "stems",
+                                                   *_FLOAT_FIELDS, *_BOOL_FIELDS})
 
 
 class StatusBlock:
@@ -97,7 +126,9 @@ class StatusBlock:
                                      offset=_SCALAR_BYTES + 4 * (MAX_OUTPUTS + MAX_STEM_CHANNELS))
         if self.owner:
             self.scalars[:] = 0
-            self.scalars[_IDX["song"]] = -1
+            for name in ("song", "section", "next_section", "pending", "pending_section"):
+                self.scalars[_IDX[name]] = -1
+            self.scalars[_IDX["jump_mode"]] = 2
             self.out_peaks[:] = 0
             self.stem_peaks[:] = 0
             self.name_bytes[:] = 0
@@ -138,13 +169,12 @@ class StatusBlock:
             stem_peaks = tuple(float(x) for x in self.stem_peaks[:stems])
             raw = bytes(self.name_bytes).split(b"\0", 1)[0]
             if self.scalars[0] == seq:
-                return Status(State(int(s[_IDX["state"]])), int(s[_IDX["song"]]),
-                              int(s[_IDX["position"]]), int(s[_IDX["length"]]), int(s[_IDX["rate"]]),
-                              int(s[_IDX["block"]]), int(s[_IDX["late"]]), int(s[_IDX["dropped"]]),
-                              int(s[_IDX["callbacks"]]), float(s[_IDX["load"]]),
-                              float(s[_IDX["load_max"]]), int(s[_IDX["skipped"]]), peaks,
-                              stem_peaks, raw.decode(errors="replace"), int(seq),
-                              float(s[_IDX["wall"]]), int(s[_IDX["buffered"]]))
+                values = {name: int(s[_IDX[name]]) for name in _INT_FIELDS}
+                values.update({name: float(s[_IDX[name]]) for name in _FLOAT_FIELDS})
+                values.update({name: bool(s[_IDX[name]]) for name in _BOOL_FIELDS})
+                return Status(state=State(int(s[_IDX["state"]])), out_peaks=peaks,
+                              stem_peaks=stem_peaks, device=raw.decode(errors="replace"),
+                              seq=int(seq), **values)
         raise TimeoutError("engine status kept changing while being read")
 
     def close(self) -> None:
