@@ -181,6 +181,21 @@ class DoAction(Command):
     source: str = "key"
 
 
+@dataclass(frozen=True)
+class TestTone(Command):
+    """Setup: a tone (or pink-ish noise) on one output channel (1-based), to check the wiring."""
+
+    channel: int
+    kind: str = "tone"  # or "noise"
+    seconds: float = 1.0
+    gain_db: float = -18.0
+
+
+@dataclass(frozen=True)
+class ListDevices(Command):
+    """Ask for the output devices; answered with a ``DeviceList`` event (PortAudio stays in the engine)."""
+
+
 # --- MIDI: carried out by the MIDI host inside the engine process ---------------------------------
 class MidiCommand(Command):
     """Base of the commands the engine process hands to its MIDI host."""
@@ -267,6 +282,14 @@ class EngineDied(Event):
 class EngineStarted(Event):
     pid: int
     restarted: bool = False
+
+
+@dataclass(frozen=True)
+class DeviceList(Event):
+    """Output devices as ``player devices`` shows them: (name, outputs) pairs, and the one in use."""
+
+    devices: tuple[tuple[str, int], ...]
+    current: str
 
 
 @dataclass(frozen=True)
