@@ -22,29 +22,78 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Tempo(_Strict):
-    """Start tempo and meter. ``bpm`` counts the meter's beat unit (quarters in 4/4, eighths in 6/8).
+_METER = re.compile(r"\s*(\d{1,2})\s*/\s*(1|2|4|8|16|32)\s*")
 
-    A tempo map (changes at bars, ramps) will extend this table without changing these fields.
+
+def _check_meter(value: str) -> str:
+    m = _METER.fullmatch(value)
+    if not m or int(m.group(1)) == 0:
+        raise ValueError("time signature must look like '4/4', '3/4', '6/8' or '7/8'")
+    return f"{int(m.group(1))}/{m.group(2)}"
+
+
+class TempoChange(_Strict):
+    """A change at a bar: a new tempo (at once, or reached over ``ramp_bars``), a new meter, or both.
+
+    Without ``bpm`` a meter change keeps the note-value tempo: a quarter note lasts as long as before
+    (4/4 at 120 into 7/8 counts eighths at 240).
+    """
+
+    bar: int = Field(ge=2)
+    bpm: float | None = Field(default=None, gt=0, le=999)
+    ramp_bars: int = Field(default=0, ge=0, le=256)
+    time_signature: str | None = None
+    beats: int | None = Field(default=None, ge=1, le=32)
+
+    @field_validator("time_signature")
+    @classmethod
+    def _meter(cls, value: str | None) -> str | None:
+        return None if value is None else _check_meter(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> TempoChange:
+        if self.bpm is None and self.time_signature is None and self.beats is None:
+            raise ValueError("a tempo change needs `bpm`, `time_signature` or `beats`")
+        if self.ramp_bars and self.bpm is None:
+            raise ValueError("`ramp_bars` needs the `bpm` to ramp to")
+        return self
+
+
+class Tempo(_Strict):
+    """The tempo map: start tempo and meter, then changes at bars.
+
+    ``bpm`` counts click pulses. By default a bar has as many pulses as the time signature's top number
+    and ``bpm`` counts the bottom note (quarters in 4/4, eighths in 7/8); ``beats = 2`` in 6/8 clicks
+    the two felt beats, and ``bpm`` then counts dotted quarters.
     """
 
     bpm: float = Field(gt=0, le=999)
     time_signature: str = "4/4"
+    beats: int | None = Field(default=None, ge=1, le=32)
+    changes: list[TempoChange] = []
 
     @field_validator("time_signature")
     @classmethod
     def _meter(cls, value: str) -> str:
-        m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(1|2|4|8|16|32)\s*", value)
-        if not m or int(m.group(1)) == 0:
-            raise ValueError("time signature must look like '4/4', '3/4', '6/8' or '7/8'")
-        return f"{int(m.group(1))}/{m.group(2)}"
+        return _check_meter(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tempo:
+        last_bar, free_from = 1, 2
+        for change in self.changes:
+            if change.bar <= last_bar or change.bar < free_from:
+                raise ValueError(f"tempo change at bar {change.bar} comes before or inside the one "
+                                 "above it: list changes in bar order, after any ramp has finished")
+            last_bar, free_from = change.bar, change.bar + change.ramp_bars
+        return self
 
     @property
     def beats_per_bar(self) -> int:
-        return int(self.time_signature.split("/")[0])
+        return self.beats or int(self.time_signature.split("/")[0])
 
     @property
     def bar_seconds(self) -> float:
+        """The first bar's length (the whole song's when the tempo never changes)."""
         return self.beats_per_bar * 60.0 / self.bpm
 
 
@@ -54,6 +103,8 @@ class Section(_Strict):
     name: str = Field(min_length=1)
     bar: int | None = Field(default=None, ge=1)
     seconds: float | None = Field(default=None, ge=0)
+    color: str = ""  # shown on the timeline: a colour name ("red") or "#rrggbb"; "" picks by name
+    cue: bool = True  # speak its name before it starts (generated guide)
 
     @model_validator(mode="after")
     def _one_start(self) -> Section:
@@ -114,7 +165,9 @@ class Song(_Strict):
             return section.seconds
         if self.tempo is None or section.bar is None:
             return None
-        return (section.bar - 1) * self.tempo.bar_seconds
+        from player.setlist.tempo import TempoMap
+
+        return TempoMap(self.tempo, 1_000_000).seconds_at(section.bar)
 
 
 @dataclass(frozen=True)
