@@ -1,0 +1,226 @@
+"""The stage UI: a Textual app that polls the engine's status at 20 Hz and sends it performer actions.
+
+Keys send ``DoAction`` (the engine interprets actions in one place, as it does for a foot switch).
+The app never blocks on the engine and never exits on its errors: they become notifications.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+
+from player.actions import Action
+from player.engine import messages as m
+from player.engine.status import State, Status
+from player.ui import fallback
+from player.ui.events import describe
+from player.ui.help_screen import HelpScreen
+from player.ui.keys import ALL
+from player.ui.link import FrozenLink, Link, LiveLink, is_unknown_action
+from player.ui.show import Show
+from player.ui.theme import STAGE
+
+POLL_HZ = 20.0
+
+
+class ActionRequested(Message):
+    """A performer action from a key (what a test's ``message_hook`` sees)."""
+
+    def __init__(self, action: Action, arg: int | str | None) -> None:
+        super().__init__()
+        self.action = action
+        self.arg = arg
+
+
+class CommandSent(Message):
+    """A command that went to the engine."""
+
+    def __init__(self, command: m.Command) -> None:
+        super().__init__()
+        self.command = command
+
+
+class EngineEvent(Message):
+    """An event from the engine, handed to the screen on top (setup, MIDI learn listen for theirs)."""
+
+    def __init__(self, event: m.Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+def _bindings() -> list[Binding]:
+    out = []
+    for key in ALL:
+        if key.action is not None:
+            arg = "" if key.arg is None else f", {key.arg!r}"
+            action = f"app.perform('{key.action.value}'{arg})"
+        else:
+            action = f"app.{key.app_action}"
+        out.append(Binding(key.keys, action, key.footer or key.what, show=bool(key.footer)))
+    return out
+
+
+class StageApp(App[int]):
+    """``show``: the setlist as loaded in this process; ``link``: the engine (or a frozen status)."""
+
+    CSS_PATH = "stage.tcss"
+    TITLE = "Stage player"
+    BINDINGS = _bindings()
+    ENABLE_COMMAND_PALETTE = False
+    locked: reactive[bool] = reactive(False)
+
+    def __init__(self, show: Show, link: Link | None = None, poll_hz: float = POLL_HZ,
+                 ready_file: Path | None = None) -> None:
+        super().__init__()
+        self.show = show
+        self.link: Link = link or FrozenLink()
+        self.live = isinstance(self.link, LiveLink)
+        self.poll_hz = poll_hz
+        self.ready_file = ready_file
+        self.status: Status = self.link.status()
+        self.last_action = ""
+        self.midi_port = ""
+        self.midi_ok: bool | None = None
+        self.midi_last = ""
+        self.master_db = 0.0
+        self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
+        self._quit_asked = 0.0
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.register_theme(STAGE)
+        self.theme = STAGE.name
+        from player.ui.screens import SCREENS
+
+        for name, factory in SCREENS.items():
+            self.install_screen(factory(), name)
+        self.push_screen("performance")
+        self.poll()
+        self.set_interval(1.0 / self.poll_hz, self.poll)
+        if self.ready_file is not None:
+            self.call_after_refresh(self._mark_ready)
+
+    def _mark_ready(self) -> None:
+        """Benchmarks: the time the first frame of the performance screen was drawn."""
+        assert self.ready_file is not None
+        self.ready_file.write_text(f"{time.time():.6f}\n")
+
+    def poll(self) -> None:
+        """Read the status (a copy from shared memory) and new events; update the screen on top."""
+        self.status = self.link.status()
+        for event in self.link.events():
+            self.on_engine(event)
+        update = getattr(self.screen, "update_status", None)
+        if update is not None:
+            update(self.status)
+
+    # --- sending -------------------------------------------------------------------------------
+    def send(self, command: m.Command) -> None:
+        self.link.send(command)
+        if isinstance(command, m.SetMaster):
+            self.master_db = command.gain_db
+        self.post_message(CommandSent(command))
+
+    def action_perform(self, name: str, arg: int | str | None = None) -> None:
+        """A performer action: the same thing a foot switch mapped to ``name`` does."""
+        action = Action(name)
+        self.post_message(ActionRequested(action, arg))
+        if isinstance(self.link, LiveLink) and self.link.legacy:
+            self._send_direct(action, arg)
+        else:
+            self._asked.append((action, arg))
+            self.send(m.DoAction(action, arg, "key"))
+
+    def _send_direct(self, action: Action, arg: int | str | None) -> None:
+        commands = fallback.translate(action, arg, self.link.status(), self.show, self.master_db)
+        for command in commands:
+            self.send(command)
+        if not commands:
+            self.notify(f"{action.value.replace('_', ' ')}: this engine cannot do it yet.",
+                        severity="warning", timeout=4)
+
+    # --- events --------------------------------------------------------------------------------
+    def on_engine(self, event: m.Event) -> None:
+        if is_unknown_action(event) and isinstance(self.link, LiveLink):
+            # An engine older than DoAction: send this and later actions as direct commands.
+            self.link.legacy = True
+            if self._asked:
+                self._send_direct(*self._asked.popleft())
+            return
+        if isinstance(event, m.ActionDone):
+            if self._asked:
+                self._asked.popleft()
+            self.last_action = f"{event.source}: {event.detail or event.action.value}"
+        elif isinstance(event, m.MidiPort) and event.direction == "input":
+            self.midi_port, self.midi_ok = event.port, event.connected
+        elif isinstance(event, m.MidiSeen):
+            self.midi_last = f"{event.text}{' → ' + event.matched if event.matched else ''}"
+        elif isinstance(event, m.TempoTapped):
+            self.last_action = f"tapped {event.bpm:.1f} bpm"
+        said = describe(event)
+        if said is not None:
+            text, severity, timeout = said
+            self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+        self.screen.post_message(EngineEvent(event))
+
+    # --- app actions -----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_lock(self) -> None:
+        self.locked = not self.locked
+        self.notify("Locked: editing is off; transport keys and the pedal still work. l unlocks."
+                    if self.locked else "Unlocked: editing is on.", timeout=3)
+        update = getattr(self.screen, "update_status", None)
+        if update is not None:
+            update(self.status)
+
+    def editing_allowed(self) -> bool:
+        """False (and says why) while locked."""
+        if self.locked:
+            self.notify("Locked for the show: press l to unlock editing.", severity="warning", timeout=3)
+        return not self.locked
+
+    def action_screen(self, name: str) -> None:
+        if name != "performance" and not self.editing_allowed():
+            return
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        if self.screen is not self.get_screen(name):
+            self.switch_screen(name)
+            update = getattr(self.screen, "update_status", None)
+            if update is not None:
+                update(self.status)
+
+    def action_quit_show(self) -> None:
+        if self.locked:
+            self.notify("Locked for the show: press l to unlock, then q to quit.", severity="warning",
+                        timeout=3)
+            return
+        playing = self.status.state in (State.PLAYING, State.COUNT_IN, State.PAUSED)
+        now = time.monotonic()
+        if playing and now - self._quit_asked > 3.0:
+            self._quit_asked = now
+            self.notify("The show is running: press q again to quit.", severity="warning", timeout=3)
+            return
+        self.exit(0)
+
+
+def run_show(show: Show, engine: object, rig: str | None = None) -> int:
+    """Load the setlist into the engine (started before Textual runs), run the UI until quit."""
+    engine.send(m.LoadSetlist(show.path.resolve(), rig))  # type: ignore[attr-defined]
+    first = show.next_playable(-1)
+    if first is not None:
+        engine.send(m.Cue(first))  # type: ignore[attr-defined]
+    ready = os.environ.get("PLAYER_UI_READY_FILE")
+    app = StageApp(show, LiveLink(engine), ready_file=Path(ready) if ready else None)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,39 @@
+"""Engine events in the words a performer needs, with what to do, as notifications."""
+
+from __future__ import annotations
+
+from player.engine import messages as m
+from player.ui.show import clock
+
+Said = tuple[str, str, float]  # text, severity ("information", "warning", "error"), seconds shown
+
+
+def describe(event: m.Event) -> Said | None:
+    """A notification for ``event``, or None for what only the status line shows."""
+    if isinstance(event, m.FileError):
+        return (f"File problem: {event.message}. The song plays without it; fix the file "
+                "(player check lists the problems).", "warning", 10)
+    if isinstance(event, m.DeviceLost):
+        return (f"Audio device lost ({event.device}){': ' + event.detail if event.detail else ''}. "
+                "Reconnect it: the show waits and comes back on the same song, stopped.", "error", 30)
+    if isinstance(event, m.DeviceBack):
+        return f"Audio device ready: {event.device}", "information", 3
+    if isinstance(event, m.EngineDied):
+        return (f"The audio engine stopped (exit code {event.exitcode}); restarting it on the same "
+                "song, stopped. Press Space to play on.", "error", 15)
+    if isinstance(event, m.EngineStarted) and event.restarted:
+        return "Audio engine restarted: same song and position, stopped.", "information", 5
+    if isinstance(event, m.Problem):
+        return event.message, "warning", 6
+    if isinstance(event, m.MidiPort):
+        kind = "Pedal" if event.direction == "input" else "MIDI output"
+        if event.connected:
+            return f"{kind} connected: {event.port}", "information", 3
+        return (f"{kind} disconnected: {event.port}. Check the cable or power; the keys still work.",
+                "error", 15)
+    if isinstance(event, m.SongLoaded):
+        return f"Song {event.index + 1} ready: {event.title} ({clock(event.seconds)})", "information", 2
+    if isinstance(event, m.MidiLearned):
+        where = f", saved to {event.path}" if event.path else " (not saved)"
+        return f"Learned: {event.binding} → {event.action.value}{where}", "information", 5
+    return None

@@ -1,0 +1,13 @@
+"""The named screens the app switches between (F2-F6 and the letters in ``keys.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.screen import Screen
+
+from player.ui.performance import PerformanceScreen
+
+SCREENS: dict[str, Callable[[], Screen]] = {
+    "performance": PerformanceScreen,
+}
