@@ -40,7 +40,13 @@ class AudioConfig(_Strict):
 
 
 class FootSwitch(_Strict):
-    """One entry of the foot-switch map: a MIDI message (and gesture) and the action it triggers."""
+    """One entry of the foot-switch map: a MIDI message (and gesture) and the action it triggers.
+
+    ``gesture``: "press" fires on the press (at once, unless the same switch also has a "double",
+    which makes it wait ``double_ms`` to tell one press from two); "long" fires once the switch has
+    been held ``long_ms`` (it needs a pedal that sends a release: CC on/off or Note On/Off);
+    "double" fires on a second press within ``double_ms``.
+    """
 
     type: Literal["program_change", "control_change", "note_on", "note_off"]
     channel: int | None = Field(default=None, ge=1, le=16)  # None: any channel
@@ -48,11 +54,23 @@ class FootSwitch(_Strict):
     control: int | None = Field(default=None, ge=0, le=127)
     note: int | None = Field(default=None, ge=0, le=127)
     # Control Change value: an exact value, an inclusive [low, high] range, or "nonzero" / "any".
+    # "any" suits toggle pedals that alternate 127 and 0 (every message is a press).
     value: int | tuple[int, int] | Literal["any", "nonzero"] = "nonzero"
     gesture: Literal["press", "long", "double"] = "press"
     action: Action
     arg: int | str | None = None
-    debounce_ms: int | None = Field(default=None, ge=0, le=5000)
+    debounce_ms: int | None = Field(default=None, ge=0, le=5000)  # None: the [midi] setting
+    long_ms: int | None = Field(default=None, ge=100, le=10000)
+    double_ms: int | None = Field(default=None, ge=50, le=2000)
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: int | tuple[int, int] | str) -> int | tuple[int, int] | str:
+        if isinstance(value, int) and not 0 <= value <= 127:
+            raise ValueError("a Control Change value is 0-127")
+        if isinstance(value, tuple) and not 0 <= value[0] <= value[1] <= 127:
+            raise ValueError("a value range is [low, high] with 0 <= low <= high <= 127")
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> FootSwitch:
@@ -62,15 +80,38 @@ class FootSwitch(_Strict):
             raise ValueError(f"a {self.type} entry needs `{need} = N` (0-127)")
         if self.action in NEEDS_ARGUMENT and self.arg is None:
             raise ValueError(f"action {self.action.value!r} needs `arg` (a song number, section or role)")
+        if self.gesture == "long":
+            if self.type in ("program_change", "note_off"):
+                raise ValueError(f'`gesture = "long"` needs a pedal that sends a release; a {self.type} '
+                                 'has none (use control_change or note_on)')
+            if self.type == "control_change" and (self.value == "any" or self.value == 0):
+                raise ValueError('`gesture = "long"` needs a release: with `value = "any"` or `value = 0` '
+                                 'every message is a press (use "nonzero" or a range)')
         return self
+
+    @property
+    def number(self) -> int:
+        """The program, control or note number the entry listens to."""
+        value = {"program_change": self.program, "control_change": self.control}.get(self.type, self.note)
+        assert value is not None  # checked by the validator
+        return value
 
 
 class MidiConfig(_Strict):
-    """MIDI input: which ports to listen to (a regular expression over port names) and the map."""
+    """MIDI: which ports to listen to (a regular expression over port names), the map and MIDI out.
+
+    ``preset`` names a file in ``config/midi-presets/`` whose map is used first; entries of ``map``
+    add to it (and replace a preset entry for the same message and gesture). ``output`` is a pattern
+    for the port that receives song messages and, with ``clock = true``, MIDI clock.
+    """
 
     input: str = ""
     output: str = ""
+    preset: str = ""
     debounce_ms: int = Field(default=150, ge=0, le=5000)
+    long_ms: int = Field(default=600, ge=100, le=10000)
+    double_ms: int = Field(default=300, ge=50, le=2000)
+    clock: bool = False
     map: list[FootSwitch] = []
 
     @field_validator("input", "output")
@@ -80,6 +121,14 @@ class MidiConfig(_Strict):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid port-name pattern: {exc}") from None
+        return value
+
+    @field_validator("preset")
+    @classmethod
+    def _preset_name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+            raise ValueError("a preset is the name of a file in config/midi-presets/ without .toml, "
+                             'like "morningstar-mc6"')
         return value
 
 
