@@ -269,9 +269,10 @@ def _words(data: list[int]) -> str:
         fields = None
     if fields is not None:
         fields.pop("time", None)
+        words = [str(fields.pop("type"))]
         if "channel" in fields:
-            fields["channel"] += 1  # as printed on devices
-        return " ".join([str(fields.pop("type"))] + [f"{k}={v}" for k, v in fields.items()])
+            words.append(f"channel={fields.pop('channel') + 1}")  # as printed on devices
+        return " ".join(words + [f"{k}={v}" for k, v in fields.items()])
     return "unreadable bytes " + " ".join(f"{b:02X}" for b in data[:8]) + (" ..." if len(data) > 8 else "")
 
 

@@ -1,0 +1,90 @@
+"""Pedal input through real JACK MIDI ports: unplug and replug, garbage, the status line."""
+
+from __future__ import annotations
+
+import time
+
+from player.actions import Action as A
+from player.engine import messages as m
+from tests.midi.conftest import Host, Pedal, RawPedal, test_rig, wait_connected
+
+MAP = [{"type": "program_change", "program": 0, "action": "play_pause"},
+       {"type": "program_change", "program": 1, "action": "next_song"},
+       {"type": "program_change", "program": 2, "action": "go_to_song", "arg": 3}]
+
+
+def test_pulled_cable_is_reported_and_presses_work_after_replugging(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(map=MAP))
+    wait_connected(host, pedal.port)
+    pedal.pc(1)
+    assert host.take() == [(A.NEXT_SONG, None)]
+
+    pedal.unplug()
+    gone = host.wait_event(m.MidiPort, lambda e: not e.connected)
+    assert gone is not None and gone.detail == "pedal disconnected" and gone.port == pedal.port
+    pedal.plug()
+    back = host.wait_event(m.MidiPort, lambda e: e.connected and e.detail == "reconnected")
+    assert back is not None, host.events
+    pedal.pc(2)
+    pedal.pc(0)
+    assert host.take() == [(A.GO_TO_SONG, 3), (A.PLAY_PAUSE, None)]
+
+
+def test_garbage_sysex_and_unknown_messages_are_counted_never_raised(host: Host) -> None:
+    pedal = RawPedal("rawpedaltest")
+    host.configure(test_rig(input="rawpedaltest", map=MAP))
+    wait_connected(host, pedal.port)
+    junk = [
+        (0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7),  # SysEx (identity request)
+        (0x45, 0x12),  # data bytes without a status byte
+        (0x90, 60, 100, 62, 100),  # running status: two notes in one event
+        (0xC0, 0x85),  # a data byte with the top bit set
+        (0xC0,),  # truncated
+        (0xF4,),  # undefined system common
+        (0xE0, 0x00, 0x40),  # pitch bend: valid, not in the map
+        (0xB0, 7, 100),  # volume CC: valid, not in the map
+    ]
+    for data in junk:
+        pedal.send(*data, pause=0.01)
+    pedal.pc(1)
+    assert host.take() == [(A.NEXT_SONG, None)]
+    assert host.midi.ignored == len(junk)
+    seen = host.wait_event(m.MidiSeen, lambda e: e.ignored == len(junk))
+    pedal.unplug()
+    assert seen is not None and seen.port == pedal.port
+
+
+def test_status_line_names_the_message_and_what_it_did(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(map=MAP))
+    wait_connected(host, pedal.port)
+    pedal.pc(1, channel=3)
+    seen = host.wait_event(m.MidiSeen, lambda e: e.matched == "next_song")
+    assert seen is not None and seen.text == "program_change channel=3 program=1"
+    done = [c for c in host.commands if isinstance(c, m.DoAction)]
+    assert done and done[0].source == f"midi: {pedal.port}"
+
+
+def test_midi_all_listens_to_every_port_but_its_own(midi_jack: object) -> None:
+    other = Pedal("anotherpedal")
+    h = Host(ports="all")
+    try:
+        h.configure(test_rig(input="nothing-matches-this", map=MAP))
+        wait_connected(h, other.port)
+        other.pc(0)
+        assert h.take() == [(A.PLAY_PAUSE, None)]
+        assert not any(isinstance(e, m.MidiPort) and e.port.startswith("stageplayer")
+                       for e in h.events)
+    finally:
+        h.close()
+        other.unplug()
+
+
+def test_a_burst_of_presses_loses_none_and_doubles_none(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(debounce_ms=0, map=[
+        {"type": "control_change", "control": 20 + i, "value": "any", "action": "master_up"}
+        for i in range(8)]))
+    wait_connected(host, pedal.port)
+    for i in range(200):
+        pedal.cc(20 + i % 8, 127, pause=0.002)
+    time.sleep(0.3)
+    assert len(host.actions()) == 200
