@@ -77,9 +77,10 @@ class StageApp(App[int]):
     locked: reactive[bool] = reactive(False)
 
     def __init__(self, show: Show, link: Link | None = None, poll_hz: float = POLL_HZ,
-                 ready_file: Path | None = None) -> None:
+                 ready_file: Path | None = None, rig: str | None = None) -> None:
         super().__init__()
         self.show = show
+        self.rig = rig
         self.link: Link = link or FrozenLink()
         self.live = isinstance(self.link, LiveLink)
         self.poll_hz = poll_hz
@@ -92,6 +93,7 @@ class StageApp(App[int]):
         self.master_db = 0.0
         self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
         self._quit_asked = 0.0
+        self._poll_errors = 0
 
     # --- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -114,12 +116,18 @@ class StageApp(App[int]):
 
     def poll(self) -> None:
         """Read the status (a copy from shared memory) and new events; update the screen on top."""
-        self.status = self.link.status()
-        for event in self.link.events():
-            self.on_engine(event)
-        update = getattr(self.screen, "update_status", None)
-        if update is not None:
-            update(self.status)
+        try:
+            self.status = self.link.status()
+            for event in self.link.events():
+                self.on_engine(event)
+            update = getattr(self.screen, "update_status", None)
+            if update is not None:
+                update(self.status)
+        except Exception as exc:  # noqa: BLE001 - the screen must outlive any display bug on stage
+            self._poll_errors += 1
+            if self._poll_errors == 1 and self.is_running:
+                self.notify(f"Display problem ({type(exc).__name__}: {exc}); the show goes on. "
+                            "Please report it.", severity="warning", timeout=8)
 
     # --- sending -------------------------------------------------------------------------------
     def send(self, command: m.Command) -> None:
@@ -175,8 +183,18 @@ class StageApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def reload_show(self) -> None:
+        """Read the setlist and songs again after a save, so every screen shows what is on disk."""
+        from player.ui.show import load_show
+
+        self.show = load_show(self.show.path, self.rig)
+
     def action_lock(self) -> None:
         self.locked = not self.locked
+        if self.locked and self.screen is not self.get_screen("performance"):
+            if isinstance(self.screen, HelpScreen):
+                self.pop_screen()
+            self.switch_screen("performance")
         self.notify("Locked: editing is off; transport keys and the pedal still work. l unlocks."
                     if self.locked else "Unlocked: editing is on.", timeout=3)
         update = getattr(self.screen, "update_status", None)
@@ -191,6 +209,9 @@ class StageApp(App[int]):
 
     def action_screen(self, name: str) -> None:
         if name != "performance" and not self.editing_allowed():
+            return
+        if not self.is_screen_installed(name):
+            self.notify(f"The {name} screen is not in this version.", severity="warning", timeout=3)
             return
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
@@ -221,6 +242,6 @@ def run_show(show: Show, engine: object, rig: str | None = None) -> int:
     if first is not None:
         engine.send(m.Cue(first))  # type: ignore[attr-defined]
     ready = os.environ.get("PLAYER_UI_READY_FILE")
-    app = StageApp(show, LiveLink(engine), ready_file=Path(ready) if ready else None)
+    app = StageApp(show, LiveLink(engine), ready_file=Path(ready) if ready else None, rig=rig)
     result = app.run()
     return int(result or 0)

@@ -16,17 +16,17 @@ class BigClock(Vertical):
     """Repaints on whole seconds and on each beat, not on every poll."""
 
     def compose(self) -> ComposeResult:
-        yield Digits("0:00", id="elapsed")
-        yield Changing("", id="clock-detail")
-
-    def on_mount(self) -> None:
+        self._digits = Digits("0:00", id="elapsed")
+        self._detail = Changing("", id="clock-detail")
         self._elapsed = "0:00"
+        yield self._digits
+        yield self._detail
 
     def update_from(self, status: Status, song: SongRow | None, where: Where) -> None:
         elapsed = clock(status.seconds)
         if elapsed != self._elapsed:
             self._elapsed = elapsed
-            self.query_one("#elapsed", Digits).update(elapsed)
+            self._digits.update(elapsed)
         length = status.length / status.rate if status.rate and status.length else (
             song.seconds if song else None)
         left = f"-{clock(max((length or 0) - status.seconds, 0))}" if length else "-‑:‑‑"
@@ -39,6 +39,8 @@ class BigClock(Vertical):
         bpm = f"{where.bpm:g} bpm" if where.bpm else ""
         key = f"key {song.key}" if song and song.key else ""
         meter = song.meter if song and song.meter else ""
-        detail = (left, bar, bpm, key, meter)
-        self.query_one("#clock-detail", Changing).show(
-            detail, lambda: "  ".join(x for x in (f"left {left}", bar, bpm, meter, key) if x))
+        mix = (f"click {'on' if status.click else 'off'}  guide {'on' if status.guide else 'off'}  "
+               f"master {status.master_db:+.0f} dB")
+        detail = (left, bar, bpm, key, meter, mix)
+        self._detail.show(
+            detail, lambda: "  ".join(x for x in (f"left {left}", bar, bpm, meter, key) if x) + "\n" + mix)

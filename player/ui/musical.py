@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.engine.status import Status
-from player.ui.show import SongRow, section_at
+from player.ui.show import TEMPO_RATE, SongRow, section_at, span_position
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,15 @@ def where(status: Status, song: SongRow | None) -> Where:
     spans = song.sections if song else []
     if status.bar or status.state.name == "COUNT_IN":
         bar, beat, bpb, bpm = status.bar, status.beat, status.beats_in_bar, status.bpm
-    elif song and song.bpm and song.meter:
-        bpb = int(song.meter.split("/")[0])
-        beats = seconds * song.bpm / 60.0
-        bar, beat, bpm = int(beats // bpb) + 1, int(beats % bpb) + 1, song.bpm
+    elif song and song.tempo_map is not None:
+        here = song.tempo_map.locate(seconds * TEMPO_RATE)  # type: ignore[attr-defined]
+        bar, beat, bpb, bpm = here.bar, here.beat, here.beats_in_bar, here.bpm
     else:
         bar = beat = bpb = 0
         bpm = 0.0
-    section = status.section if status.section >= 0 else section_at(spans, seconds)
+    section = span_position(spans, status.section) if status.section >= 0 else section_at(spans, seconds)
     if status.next_section >= 0:
-        nxt = status.next_section
+        nxt = span_position(spans, status.next_section)
     else:
         nxt = section + 1 if 0 <= section + 1 < len(spans) else -1
     return Where(bar, beat, bpb, bpm, section, nxt)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from textual.screen import Screen
 
+from player.ui.mixer import MixerScreen
 from player.ui.performance import PerformanceScreen
 
 SCREENS: dict[str, Callable[[], Screen]] = {
     "performance": PerformanceScreen,
+    "mixer": MixerScreen,
 }

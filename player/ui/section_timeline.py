@@ -8,7 +8,7 @@ from player.engine.messages import JumpMode
 from player.engine.status import Status
 from player.ui.changing import Changing
 from player.ui.musical import Where
-from player.ui.show import SongRow, Span
+from player.ui.show import SongRow, Span, span_position
 
 MODES = {JumpMode.NOW: "now", JumpMode.BEAT: "next beat", JumpMode.BAR: "next bar",
          JumpMode.SECTION_END: "section end"}
@@ -75,8 +75,8 @@ class SectionTimeline(Changing):
         if status.vamp:
             words.append("   ⟲ VAMP: v releases", style="bold black on magenta")
         if status.pending >= 0:
-            target = (names[status.pending_section] if 0 <= status.pending_section < len(names)
-                      else "jump")
+            k = span_position(spans, status.pending_section)
+            target = names[k] if k >= 0 else "jump"
             words.append(f"   ◆ → {target} at {mode} (Esc cancels)", style="bold black on yellow1")
         else:
             words.append(f"   jumps at {mode}", style="grey70")

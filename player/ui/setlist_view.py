@@ -17,9 +17,12 @@ class SetlistView(Changing):
         nxt = show.next_playable(current) if current >= 0 else show.next_playable(-1)
         left = int(show.seconds_left(current, status.seconds))
         height = max(self.size.height - 2, 1)
-        self.show((current, nxt, left, height), lambda: self._paint(show, current, nxt, left, height))
+        width = max(self.size.width - 2, 20)
+        self.show((current, nxt, left, height, width),
+                  lambda: self._paint(show, current, nxt, left, height, width))
 
-    def _paint(self, show: Show, current: int, nxt: int | None, left: int, height: int) -> Text:
+    def _paint(self, show: Show, current: int, nxt: int | None, left: int, height: int,
+               width: int) -> Text:
         rows = show.songs
         first = min(max(current - 1, 0), max(len(rows) - height, 0))
         text = Text()
@@ -32,8 +35,9 @@ class SetlistView(Changing):
             elif row.skip:
                 style = "grey50 strike"
             flag = " !" if row.problems else ""
-            text.append(f"{mark}{row.index + 1:>2} {row.title}{flag}", style=style)
-            text.append(f"  {row.length}\n", style=style or "grey70")
+            title = f"{row.title}{flag}"[: max(width - 13, 8)]
+            text.append(f"{mark}{row.index + 1:>2} {title:<{max(width - 13, 8)}}", style=style)
+            text.append(f"{row.length:>7}\n", style=style or "grey70")
         following = show.song(nxt) if nxt is not None else None
         text.append("Next: ", style="grey70")
         text.append(f"{following.index + 1}. {following.title}" if following else "end of set",

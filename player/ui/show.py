@@ -18,6 +18,7 @@ from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, load_song
 
 # Section colours when a song names none: distinct under stage light, in order.
+TEMPO_RATE = 48000  # frames per second of the UI's own tempo maps (positions come as seconds)
 PALETTE = ("dodger_blue2", "dark_orange", "green3", "magenta", "gold1", "cyan", "red1", "purple")
 
 
@@ -29,6 +30,7 @@ class Span:
     start: float
     end: float
     color: str
+    index: int = -1  # index into the song's sections (what the engine's status reports)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SongRow:
     problems: list[Problem] = field(default_factory=list)
     folder: SongFolder | None = None
     entry: Entry | None = None
+    tempo_map: object | None = None  # player.setlist.tempo.TempoMap at TEMPO_RATE, when there is one
 
     @property
     def length(self) -> str:
@@ -154,10 +157,16 @@ def song_row(index: int, setlist: SetlistFile, entry: Entry) -> SongRow:
                              stem.mute, stem.bus))
         column += channels
     tempo = song.song.tempo
+    try:
+        from player.setlist.tempo import TempoMap
+
+        tempo_map = TempoMap.of(song.song, TEMPO_RATE)
+    except Exception:  # noqa: BLE001 - bar.beat is then left to the engine
+        tempo_map = None
     return SongRow(index, song.song.title, entry.path, seconds, key=song.song.key,
                    bpm=tempo.bpm if tempo else 0.0, meter=tempo.time_signature if tempo else "",
                    sections=section_spans(song, seconds or 0.0), stems=stems, skip=entry.skip,
-                   folder=song, entry=entry)
+                   folder=song, entry=entry, tempo_map=tempo_map)
 
 
 def section_spans(song: SongFolder, seconds: float) -> list[Span]:
@@ -165,23 +174,28 @@ def section_spans(song: SongFolder, seconds: float) -> list[Span]:
     try:  # the engine's tempo map, when it exists, knows tempo changes
         from player.setlist import tempo as tempo_map
 
-        rate = 48000
+        rate = TEMPO_RATE
         spans = tempo_map.sections(song.song, rate, int(seconds * rate))
-        return [Span(s.name, s.start / rate, s.end / rate, s.color or PALETTE[i % len(PALETTE)])
+        return [Span(s.name, s.start / rate, s.end / rate, s.color or PALETTE[i % len(PALETTE)], s.index)
                 for i, s in enumerate(spans)]
     except Exception:  # noqa: BLE001 - not there yet, or a song it cannot map: fall back
         pass
     starts = []
-    for section in song.song.sections:
+    for k, section in enumerate(song.song.sections):
         at = song.song.section_seconds(section)
-        if at is not None and at < max(seconds, at + 1e-9):
-            starts.append((at, section.name))
+        if at is not None:
+            starts.append((at, k, section.name))
     starts.sort()
     spans = []
-    for i, (at, name) in enumerate(starts):
+    for i, (at, k, name) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else max(seconds, at)
-        spans.append(Span(name, at, end, PALETTE[i % len(PALETTE)]))
+        spans.append(Span(name, at, end, PALETTE[i % len(PALETTE)], k))
     return spans
+
+
+def span_position(spans: list[Span], section: int) -> int:
+    """Where the engine's section index (into the song's sections) is in the playing-order spans."""
+    return next((i for i, s in enumerate(spans) if s.index == section), -1)
 
 
 def section_at(spans: list[Span], seconds: float) -> int:

@@ -18,9 +18,9 @@ class StatusLine(Changing):
     def update_from(self, status: Status, midi_port: str, midi_ok: bool | None, midi_last: str,
                     locked: bool, live: bool) -> None:
         stale = live and status.wall > 0 and time.time() - status.wall > STALE_S
-        load = int(status.load_max * 100)
-        key = (status.device, status.late, status.dropped, load // 5, stale, status.state is State.NO_DEVICE,
-               midi_port, midi_ok, midi_last, locked, status.click, status.guide, round(status.master_db))
+        load = int(status.load * 20) * 5  # 5% steps: the last block's share of its period
+        key = (status.device, status.late, status.dropped, load, stale, status.state is State.NO_DEVICE,
+               midi_port, midi_ok, midi_last, locked)
         self.show(key, lambda: self._paint(status, stale, load, midi_port, midi_ok, midi_last, locked))
 
     def _paint(self, status: Status, stale: bool, load: int, midi_port: str, midi_ok: bool | None,
@@ -34,13 +34,10 @@ class StatusLine(Changing):
         elif status.state is State.NO_DEVICE or not status.device:
             text.append("no audio device", style="bold white on red" if live_device(status) else "grey70")
         else:
-            text.append(f"♪ {status.device}", style="green1")
+            text.append(f"♪ {status.device.split(' (')[0][:18]}", style="green1")
         problems = status.late + status.dropped
         text.append(f"  late {status.late}/{status.dropped}", style="bold red1" if problems else "grey70")
         text.append(f"  load {load}%", style="bold red1" if load > 70 else "grey70")
-        text.append(f"  master {status.master_db:+.0f} dB", style="grey70")
-        text.append(f"  click {'on' if status.click else 'off'}", style="grey70")
-        text.append(f"  guide {'on' if status.guide else 'off'}", style="grey70")
         if midi_ok is None:
             text.append("  MIDI: no pedal", style="grey70")
         elif midi_ok:

@@ -1,0 +1,97 @@
+"""The stage UI driven by real key presses against a real engine on the test JACK server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message import Message
+from textual.pilot import Pilot
+
+from player.actions import Action
+from player.engine import messages as m
+from player.engine.engine import Engine
+from player.engine.status import State
+from player.ui.app import ActionRequested, CommandSent, StageApp
+from player.ui.link import LiveLink
+from player.ui.show import load_show
+from tests.ui.screen import screen_text
+
+WAIT_S = 15.0  # generous: a shared, noisy VM; no assertion is about how long it took
+
+
+async def until(pilot: Pilot, ok: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``ok()``; fail naming ``what`` (and the screen) if it never happens."""
+    for _ in range(int(WAIT_S / 0.05)):
+        if ok():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened: {what}\n{screen_text(pilot.app)}")
+
+
+def app_for(engine: Engine, setlist: Path) -> StageApp:
+    show = load_show(setlist)
+    engine.send(m.LoadSetlist(setlist.resolve()))
+    engine.send(m.Cue(0))
+    return StageApp(show, LiveLink(engine))
+
+
+def test_keys_drive_the_engine_and_the_screen_follows(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_keys_drive(engine, setlist))
+
+
+async def _keys_drive(engine: Engine, setlist: Path) -> None:
+    posted: list[Message] = []
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(80, 24), message_hook=posted.append, notifications=True) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
+                    "song 1 cued on the device")
+        await until(pilot, lambda: "1/3  Alpha" in screen_text(app), "the title of song 1")
+        # The missing stem is a notification that says what to do, and the UI stays up.
+        await until(pilot, lambda: "gone.wav" in screen_text(app), "the missing stem notified")
+        assert "player check" in screen_text(app)
+
+        await pilot.press("space")
+        await until(pilot, lambda: engine.status().state is State.PLAYING, "playing after space")
+        await until(pilot, lambda: "PLAYING" in screen_text(app), "PLAYING on screen")
+        assert any(isinstance(p, ActionRequested) and p.action is Action.PLAY_PAUSE for p in posted)
+        assert any(isinstance(p, CommandSent) and isinstance(p.command, m.DoAction)
+                   and p.command.action is Action.PLAY_PAUSE and p.command.source == "key"
+                   for p in posted)
+
+        await pilot.press("space")
+        await until(pilot, lambda: engine.status().state is State.PAUSED, "paused after space")
+        await until(pilot, lambda: "PAUSED" in screen_text(app), "PAUSED on screen")
+
+        await pilot.press("s")
+        await until(pilot, lambda: engine.status().state is State.STOPPED, "stopped after s")
+        await pilot.press("3")
+        await until(pilot, lambda: engine.status().song == 2, "song 3 cued after 3")
+        await until(pilot, lambda: "3/3  Charlie" in screen_text(app), "song 3 on screen")
+        await pilot.press("p")
+        await until(pilot, lambda: engine.status().song == 1, "song 2 cued after p")
+        await until(pilot, lambda: "2/3  Bravo" in screen_text(app), "song 2 on screen")
+        assert app.is_running
+
+
+def test_lock_keeps_the_transport_and_refuses_editing(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_lock(engine, setlist))
+
+
+async def _lock(engine: Engine, setlist: Path) -> None:
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: bool(engine.status().device), "device open")
+        await pilot.press("l")
+        await until(pilot, lambda: "LOCKED" in screen_text(app), "LOCKED in the status line")
+        await pilot.press("m")
+        await until(pilot, lambda: "Locked for the show" in screen_text(app), "the lock refusal")
+        assert app.screen is app.get_screen("performance")
+        await pilot.press("q")  # no quitting by accident during a show
+        assert app.is_running
+        await pilot.press("space")
+        await until(pilot, lambda: engine.status().state is State.PLAYING, "space plays while locked")
+        await pilot.press("l")
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen is app.get_screen("mixer"), "mixer after unlocking")
