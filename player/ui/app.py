@@ -94,6 +94,7 @@ class StageApp(App[int]):
         self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
         self._quit_asked = 0.0
         self._poll_errors = 0
+        self._reload_pending = False
 
     # --- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -120,6 +121,8 @@ class StageApp(App[int]):
             self.status = self.link.status()
             for event in self.link.events():
                 self.on_engine(event)
+            if self._reload_pending and self.status.state is State.STOPPED:
+                self._reload_engine()
             update = getattr(self.screen, "update_status", None)
             if update is not None:
                 update(self.status)
@@ -188,6 +191,39 @@ class StageApp(App[int]):
         from player.ui.show import load_show
 
         self.show = load_show(self.show.path, self.rig)
+
+    def apply_setlist(self) -> None:
+        """Give the engine the setlist as saved: now when stopped, else when the song stops."""
+        if self.status.state in (State.STOPPED, State.NO_DEVICE):
+            self._reload_engine()
+        else:
+            self._reload_pending = True
+            self.notify("Saved; the engine takes the new setlist when this song stops.", timeout=4)
+
+    def _reload_engine(self) -> None:
+        self._reload_pending = False
+        self.send(m.LoadSetlist(self.show.path.resolve(), self.rig))
+        first = self.show.next_playable(-1)
+        if first is not None:
+            self.send(m.Cue(first))
+
+    def open_setlist(self, path: Path) -> bool:
+        """Switch to another setlist file (only when stopped); False, with a notification, if not."""
+        from player.ui.show import load_show
+
+        if self.status.state not in (State.STOPPED, State.NO_DEVICE):
+            self.notify("Stop the show first (s), then open another setlist.", severity="warning",
+                        timeout=4)
+            return False
+        show = load_show(path, self.rig)
+        if not show.songs:
+            said = "; ".join(str(p) for p in show.problems) or "no songs in it"
+            self.notify(f"Could not open {path}: {said}", severity="error", timeout=10)
+            return False
+        self.show = show
+        self._reload_engine()
+        self.notify(f"Opened {show.title} ({len(show.songs)} songs).", timeout=3)
+        return True
 
     def action_lock(self) -> None:
         self.locked = not self.locked

@@ -60,7 +60,7 @@ class PerformanceScreen(Screen):
         title, badge, big, timeline, setlist, last, line = self._parts
         song = show.song(status.song)
         here = where(status, song)
-        title.show((status.song, app.locked), lambda: self._title(status.song))
+        title.show((status.song, id(show)), lambda: self._title(status.song))
         badge.update_from(status)
         big.update_from(status, song, here)
         timeline.update_from(status, song, here)

@@ -84,7 +84,8 @@ def save_entry_muted_roles(setlist: Path, index: int, roles: list[Role]) -> str:
 
 
 def save_order(setlist: Path, order: list[int], skips: dict[int, bool]) -> str:
-    """Rewrite the running order: ``order`` lists the old indexes in their new places; ``skips`` by old index."""
+    """Rewrite the running order: ``order`` has the old indexes in their new places; ``skips``, by old
+    index, overrides ``skip``."""
 
     def change(doc: TOMLDocument) -> None:
         old = list(doc["songs"])  # type: ignore[arg-type]

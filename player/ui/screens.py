@@ -8,8 +8,10 @@ from textual.screen import Screen
 
 from player.ui.mixer import MixerScreen
 from player.ui.performance import PerformanceScreen
+from player.ui.setlist_screen import SetlistScreen
 
 SCREENS: dict[str, Callable[[], Screen]] = {
     "performance": PerformanceScreen,
     "mixer": MixerScreen,
+    "setlist": SetlistScreen,
 }

@@ -18,7 +18,7 @@ class SetlistView(Changing):
         left = int(show.seconds_left(current, status.seconds))
         height = max(self.size.height - 2, 1)
         width = max(self.size.width - 2, 20)
-        self.show((current, nxt, left, height, width),
+        self.show((id(show), current, nxt, left, height, width),
                   lambda: self._paint(show, current, nxt, left, height, width))
 
     def _paint(self, show: Show, current: int, nxt: int | None, left: int, height: int,

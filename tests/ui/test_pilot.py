@@ -95,3 +95,33 @@ async def _lock(engine: Engine, setlist: Path) -> None:
         await pilot.press("l")
         await pilot.press("m")
         await until(pilot, lambda: app.screen is app.get_screen("mixer"), "mixer after unlocking")
+
+
+def test_setlist_screen_reorders_saves_and_the_engine_plays_the_new_first_song(
+        engine: Engine, setlist: Path) -> None:
+    asyncio.run(_reorder(engine, setlist))
+
+
+async def _reorder(engine: Engine, setlist: Path) -> None:
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await pilot.press("e")
+        await until(pilot, lambda: "Setlist · Test set" in screen_text(app), "the setlist screen")
+        await until(pilot, lambda: "error(s)" in screen_text(app), "check results (song 1 lacks a stem)")
+        assert "gone.wav" in screen_text(app)  # the selected song's problem, listed
+        await pilot.press("down", "down", "left_square_bracket", "left_square_bracket")  # Charlie first
+        await pilot.press("down", "down", "x")  # skip Bravo (now third)
+        await until(pilot, lambda: "unsaved changes" in screen_text(app), "unsaved mark")
+        await pilot.press("w")
+        await until(pilot, lambda: "Saved the running order" in screen_text(app), "saved")
+        await pilot.press("e")
+        await until(pilot, lambda: "1/3  Charlie" in screen_text(app), "Charlie is song 1")
+        await pilot.press("space")
+        await until(pilot, lambda: engine.status().state is State.PLAYING and engine.status().song == 0,
+                    "the new song 1 playing")
+        await until(pilot, lambda: "Next: 2. Alpha" in screen_text(app), "next skips Bravo")
+    import tomllib
+
+    songs = tomllib.loads(setlist.read_text())["songs"]
+    assert [s["path"] for s in songs] == ["charlie", "alpha", "bravo"] and songs[2]["skip"] is True

@@ -58,3 +58,19 @@ def test_mixer(snap_compare, snapshot_setlist: Path, size: tuple[int, int]) -> N
 
 def test_help(snap_compare, snapshot_setlist: Path) -> None:
     assert snap_compare(app(snapshot_setlist, playing()), terminal_size=(100, 40), press=["?", "_"])
+
+
+async def _checked(pilot) -> None:  # noqa: ANN001 - a Pilot
+    """Open the setlist screen and wait for its ``player check`` results (a thread)."""
+    await pilot.press("e")
+    for _ in range(400):
+        await pilot.pause(0.05)
+        if getattr(pilot.app.screen, "report", None) is not None:
+            break
+    await pilot.press("down")  # a song without problems: their text would name temporary paths
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_setlist(snap_compare, snapshot_setlist: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(app(snapshot_setlist, playing()), terminal_size=size, run_before=_checked)
