@@ -89,7 +89,8 @@ class Clock:
 
     def _pointer(self, frame: int) -> None:
         """Song Position Pointer at the sixteenth at or after ``frame``; that pulse comes next."""
-        sixteenths = min(16383, max(0, math.ceil(self.tempo.quarters_at(frame) * 4 - 1e-6)))
+        # (less a thousandth: a frame rounded onto a sixteenth counts as that sixteenth)
+        sixteenths = min(16383, max(0, math.ceil(self.tempo.quarters_at(frame) * 4 - 1e-3)))
         self.send([SPP, sixteenths & 0x7F, sixteenths >> 7])
         self._next = sixteenths * (PPQN // 4)
 

@@ -79,6 +79,8 @@ def save(rig_file: Path, entry: dict[str, Any]) -> list[str]:
         for k, v in entry.items():
             new[k] = v
         new["action"].comment("learned")
+        if len(entries):
+            entries[-1].add(tomlkit.nl())  # a blank line between tables, as people write them
         entries.append(new)
 
     FootSwitch.model_validate(entry)  # a bad entry never reaches the file
