@@ -16,14 +16,18 @@ import numpy as np
 from player.engine import messages as m
 from player.engine.deck import Deck
 from player.engine.mixer import Mixer, StemLevel, build_matrix
-from player.engine.plan import plan_song
+from player.engine.navigator import Navigator, Plan
+from player.engine.perform import perform
+from player.engine.plan import CLICK, COUNT_IN, GUIDE, plan_song
 from player.engine.status import State
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport, Voice
 from player.setlist.problems import LoadError
 from player.setlist.rig import Rig, load_rig
+from player.setlist.roles import Role
 from player.setlist.setlist import SetlistFile, Transition, load_setlist
 from player.setlist.song import SongFolder, load_song
+from player.setlist.tempo import sections
 
 RING_SECONDS = 2.5  # read-ahead while playing: the streamer keeps it within 0.2 s of full, so a
 # 2 s disk stall is covered
@@ -47,6 +51,14 @@ class EngineCore:
         self.bus_gain: dict[str, float] = {}
         self.bus_mute: set[str] = set()
         self.master_db = 0.0
+        self.click_on = True  # the click role (stems and generated), as the performer toggles it
+        self.guide_on = True
+        self.muted_roles: set[Role] = set()  # for the whole show ("mute the BVs")
+        self.click_gain_db: float | None = None  # generated click level set live (None: the song's)
+        self.guide_gain_db: float | None = None
+        self.nav = Navigator(self)
+        self.transition_done: Voice | None = None  # transition prepared for this voice
+        self.fading: Voice | None = None  # a "fade" transition under way
         self.preloaded: dict[int, Voice] = {}
         self.queued: int | None = None  # a song cued while another plays: it comes next
         self.auto_at: float | None = None  # when an "auto" transition starts the next song
@@ -90,21 +102,26 @@ class EngineCore:
         t.active = False
         t.env = t.env_target = t.env_step = 0.0
         t.state = State.STOPPED
-        t.current = t.incoming = t.follow = None
+        t.current = t.pending = t.outgoing = None
+        self.nav.vamp = self.nav.plan = None
         self.preloaded.clear()
         self.queued = self.auto_at = None
         self._rewind_pending = False
-        self._refresh_fill_order()
+        self.refresh_fill_order()
 
     # --- voices ----------------------------------------------------------------------------------
-    def _voice(self, index: int, start: int = 0, preload: bool = False) -> Voice | None:
+    def build_voice(self, index: int, start: int | None = None, preload: bool = False,
+                    count_in: int | None = None) -> Voice | None:
+        """Song ``index`` ready to play from ``start`` (None: its beginning, count-in included)."""
         song = self.songs[index] if 0 <= index < len(self.songs) else None
         t, rig, setlist = self.transport, self.rig, self.setlist
         if song is None or t is None or rig is None or setlist is None:
             return None
         entry = setlist.setlist.songs[index]
-        plan = plan_song(song, rig, entry)
-        deck = Deck(plan.paths, t.rate, t.block, int(RING_SECONDS * t.rate), start)
+        plan = plan_song(song, rig, entry, rate=t.rate, count_in=count_in)
+        if start is None:
+            start = plan.tempo.frame_at(-plan.count_in) if plan.tempo and plan.count_in else 0
+        deck = Deck(plan.sources, t.rate, t.block, int(RING_SECONDS * t.rate), start)
         if preload:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
         # Decode the first read here, before anyone hears of the song: "loaded" then means
@@ -119,17 +136,35 @@ class EngineCore:
             self.levels[index] = [dataclasses.replace(lv, channels=src.channels)
                                   for lv, src in zip(plan.levels, deck.sources, strict=True)]
         voice = Voice(index, plan.title, deck, Mixer(deck.ring.width, t.outputs, t.block),
-                      self.levels[index], t.block)
-        voice.mixer.set_gains(self._matrix(index), ramp=False)
+                      self.levels[index], t.block, plan=plan,
+                      spans=sections(song.song, t.rate, deck.length), count_in=plan.count_in)
+        voice.mixer.set_gains(self._matrix(index, plan.kinds), ramp=False)
         self._owned[voice] = False
         return voice
 
-    def _matrix(self, index: int) -> np.ndarray:
-        assert self.transport is not None and self.rig is not None
-        return build_matrix(self.levels[index], self.rig, self.transport.outputs, self.bus_gain,
-                            frozenset(self.bus_mute), self.master_db)
+    def _effective(self, levels: list[StemLevel], kinds: list[str]) -> list[StemLevel]:
+        """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
+        out = []
+        for lv, kind in zip(levels, kinds, strict=True):
+            mute = lv.mute or lv.role in self.muted_roles
+            if kind != COUNT_IN and ((lv.role is Role.CLICK and not self.click_on)
+                                     or (lv.role is Role.GUIDE and not self.guide_on)):
+                mute = True
+            gain = lv.gain_db
+            if kind == CLICK and self.click_gain_db is not None:
+                gain = self.click_gain_db
+            elif kind == GUIDE and self.guide_gain_db is not None:
+                gain = self.guide_gain_db
+            out.append(dataclasses.replace(lv, mute=mute, gain_db=gain))
+        return out
 
-    def _next_index(self, index: int) -> int | None:
+    def _matrix(self, index: int, kinds: list[str]) -> np.ndarray:
+        assert self.transport is not None and self.rig is not None
+        return build_matrix(self._effective(self.levels[index], kinds), self.rig,
+                            self.transport.outputs, self.bus_gain, frozenset(self.bus_mute),
+                            self.master_db)
+
+    def next_index(self, index: int) -> int | None:
         if self.setlist is None:
             return None
         for i in range(index + 1, len(self.songs)):
@@ -137,11 +172,11 @@ class EngineCore:
                 return i
         return None
 
-    def _refresh_fill_order(self) -> None:
+    def refresh_fill_order(self) -> None:
         t = self.transport
         if t is None:
             return
-        decks = [v.deck for v in (t.current, t.incoming, t.follow) if v is not None]
+        decks = [v.deck for v in (t.current, t.pending, t.outgoing) if v is not None]
         decks += [v.deck for v in self.preloaded.values()]
         self.streamer.decks = tuple(dict.fromkeys(decks))
 
@@ -149,7 +184,7 @@ class EngineCore:
         wanted = []
         i: int | None = index
         for _ in range(PRELOAD_AHEAD):
-            i = self._next_index(i) if i is not None else None
+            i = self.next_index(i) if i is not None else None
             if i is not None:
                 wanted.append(i)
         for k in list(self.preloaded):
@@ -157,10 +192,10 @@ class EngineCore:
                 del self.preloaded[k]
         for k in wanted:
             if k not in self.preloaded:
-                voice = self._voice(k, preload=True)
+                voice = self.build_voice(k, preload=True)
                 if voice is not None:
                     self.preloaded[k] = voice
-        self._refresh_fill_order()
+        self.refresh_fill_order()
 
     def _set_current(self, voice: Voice) -> None:
         t = self.transport
@@ -176,14 +211,19 @@ class EngineCore:
         self._seen_current = voice
         self.emit(m.SongLoaded(voice.index, voice.title, voice.deck.length / t.rate))
         self._preload_after(voice.index)
-        t.follow = None
-        if self.setlist.setlist.songs[voice.index].transition is Transition.SEGUE:
-            nxt = self._next_index(voice.index)
-            follow = self.preloaded.pop(nxt, None) if nxt is not None else None
-            if follow is not None:
-                follow.deck.fill_limit = None
-                t.follow = follow  # the callback starts it on the block after this song's end
-        self._refresh_fill_order()
+        song = self.songs[voice.index]
+        for listener in self.listeners:
+            listener.song_cued(voice.index, song, voice.plan.tempo if voice.plan else None, t.rate)
+        self.refresh_fill_order()
+
+    def replace_current(self, index: int, start: int | None = None) -> None:
+        """While stopped or paused: the song cued at ``start`` (None: its beginning)."""
+        t = self.transport
+        voice = self.build_voice(index, start=start)
+        if t is None or voice is None:
+            return
+        self._set_current(voice)
+        t.state = State.PAUSED if voice.deck.position > 0 else State.STOPPED
 
     # --- commands --------------------------------------------------------------------------------
     def cue(self, index: int) -> None:
@@ -197,11 +237,13 @@ class EngineCore:
             self.queued = index  # never cut a song the band is playing to
             return
         self.auto_at = None
-        voice = self.preloaded.pop(index, None) or self._voice(index)
+        self.nav.cancel()
+        self.nav.vamp = None
+        voice = self.preloaded.pop(index, None) or self.build_voice(index)
         if voice is not None:
             self._set_current(voice)
 
-    def play(self) -> None:
+    def play(self, count_in: int | None = None) -> None:
         self._rewind_pending = False
         t = self.transport
         if t is None or t.current is None:
@@ -209,23 +251,36 @@ class EngineCore:
             return
         if t.active and t.env_target > 0:
             return
-        resume = t.current.deck.position > 0
-        if resume or t.active:
+        voice = t.current
+        fresh = not voice.started and voice.deck.position <= 0
+        if fresh and count_in is not None and count_in != voice.count_in:
+            rebuilt = self.build_voice(voice.index, count_in=count_in)
+            if rebuilt is not None:
+                self._set_current(rebuilt)
+                voice = rebuilt
+        if not fresh or t.active:
             t.fade_to(1.0, 10.0)  # from a pause: a short fade-in, no click
         else:
             t.env, t.env_target, t.env_step = 1.0, 1.0, 0.0  # the song's first sample, exactly
             t.state = State.PLAYING
         t.active = True
+        for listener in self.listeners:
+            listener.transport(True, voice.deck.position)
 
     def pause(self, fade_ms: float, then: State = State.PAUSED) -> None:
         t = self.transport
         if t is not None and t.active:
             t.fade_to(0.0, fade_ms, then)
+            for listener in self.listeners:
+                listener.transport(False, t.current.deck.position if t.current else 0)
 
     def stop(self, fade_ms: float) -> None:
         t = self.transport
         if t is None:
             return
+        self.nav.cancel()
+        self.nav.vamp = None
+        self.fading = None
         if t.active:
             self.pause(fade_ms, State.STOPPED)
             self._rewind_pending = True  # tick() rewinds once the fade is done
@@ -233,10 +288,20 @@ class EngineCore:
             t.state = State.STOPPED
             self._rewind()
 
+    def panic(self, fade_ms: float) -> None:
+        """Everything out, now: a fade (no click), no pending jump, loop or auto-advance left."""
+        self.nav.cancel()
+        self.nav.vamp = None
+        self.auto_at = None
+        self.fading = None
+        self.queued = None
+        self.pause(fade_ms, State.PAUSED)
+
     def _rewind(self) -> None:
         t = self.transport
-        if t is not None and t.current is not None and t.current.deck.position != 0:
-            voice = self._voice(t.current.index)
+        if t is not None and t.current is not None and (t.current.started
+                                                         or t.current.deck.position > 0):
+            voice = self.build_voice(t.current.index)
             if voice is not None:
                 self._set_current(voice)
 
@@ -245,22 +310,11 @@ class EngineCore:
         if t is None or t.current is None:
             return
         song = self.songs[t.current.index]
-        seconds = cmd.seconds
-        if cmd.bar is not None and song is not None:
-            if song.song.tempo is None:
-                self.emit(m.Problem(f"{song.song.title} has no tempo: seek by seconds."))
-                return
-            seconds = (cmd.bar - 1) * song.song.tempo.bar_seconds
-        frame = max(0, int(round((seconds or 0.0) * t.rate)))
-        voice = self._voice(t.current.index, start=frame)
-        if voice is None:
+        if cmd.bar is not None and song is not None and song.song.tempo is None:
+            self.emit(m.Problem(f"{song.song.title} has no tempo: seek by seconds."))
             return
-        if t.active:
-            t.incoming = voice  # the old position plays on until this one is buffered
-            self._refresh_fill_order()
-        else:
-            self._set_current(voice)
-            t.state = State.PAUSED if frame else State.STOPPED
+        self.nav.jump(m.Jump(bar=cmd.bar, seconds=cmd.seconds if cmd.bar is None else None,
+                             mode=m.JumpMode.NOW))
 
     def set_stem(self, cmd: m.SetStem) -> None:
         t = self.transport
@@ -273,7 +327,7 @@ class EngineCore:
         changes = {k: v for k, v in (("gain_db", cmd.gain_db), ("pan", cmd.pan), ("mute", cmd.mute),
                                      ("solo", cmd.solo)) if v is not None}
         levels[cmd.stem] = dataclasses.replace(levels[cmd.stem], **changes)
-        self._apply_levels()
+        self.apply_levels()
 
     def solo_role(self, cmd: m.SoloRole) -> None:
         t = self.transport
@@ -283,26 +337,32 @@ class EngineCore:
         for i, lv in enumerate(levels):
             if lv.role == cmd.role:
                 levels[i] = dataclasses.replace(lv, solo=cmd.solo)
-        self._apply_levels()
+        self.apply_levels()
 
     def set_bus(self, cmd: m.SetBus) -> None:
         if cmd.gain_db is not None:
             self.bus_gain[cmd.bus] = cmd.gain_db
         if cmd.mute is not None:
             (self.bus_mute.add if cmd.mute else self.bus_mute.discard)(cmd.bus)
-        self._apply_levels()
+        self.apply_levels()
 
     def set_master(self, cmd: m.SetMaster) -> None:
         self.master_db = cmd.gain_db
-        self._apply_levels()
+        self.apply_levels()
 
-    def _apply_levels(self) -> None:
+    def apply_levels(self) -> None:
         t = self.transport
         if t is None:
             return
-        for voice in (t.current, t.incoming, t.follow, *self.preloaded.values()):
-            if voice is not None:
-                voice.mixer.set_gains(self._matrix(voice.index))
+        for voice in (t.current, t.pending, t.outgoing, *self.preloaded.values()):
+            if voice is not None and voice.plan is not None:
+                voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds))
+
+    # --- musical time --------------------------------------------------------------------------
+    def landed(self, plan: Plan) -> None:
+        """A pending voice took over (the callback swapped it in)."""
+        for listener in self.listeners:
+            listener.jumped(plan.target)
 
     # --- housekeeping (called every few ms) ------------------------------------------------------
     def tick(self, now: float) -> None:
@@ -313,6 +373,9 @@ class EngineCore:
         if ended is not None:
             t.ended = None
             self._song_ended(ended, now)
+        if self.fading is not None and not t.active:
+            fading, self.fading = self.fading, None
+            self._song_ended(fading, now)
         if self._rewind_pending and not t.active:
             self._rewind_pending = False
             if self.queued is not None:  # "next" was pressed during the song: stop lands on it
@@ -328,7 +391,12 @@ class EngineCore:
             previous = self._seen_current
             if previous is not None and previous.index != current.index:
                 self.emit(m.SongEnded(previous.index))  # a segue the callback made
-            self._became_current(current)
+                self._became_current(current)
+            elif previous is None:
+                self._became_current(current)
+            else:
+                self._seen_current = current  # a jump or loop within the song
+        self.nav.tick()
         self._free_unused()
 
     def _free_unused(self) -> None:
@@ -339,7 +407,7 @@ class EngineCore:
         """
         t = self.transport
         assert t is not None
-        live = {id(v) for v in (t.current, t.incoming, t.follow, *self.preloaded.values())
+        live = {id(v) for v in (t.current, t.pending, t.outgoing, *self.preloaded.values())
                 if v is not None}
         freed = False
         for voice, unused_before in list(self._owned.items()):
@@ -352,45 +420,22 @@ class EngineCore:
             else:
                 self._owned[voice] = True
         if freed:
-            self._refresh_fill_order()
+            self.refresh_fill_order()
 
     def _song_ended(self, voice: Voice, now: float) -> None:
         self.emit(m.SongEnded(voice.index))
         assert self.setlist is not None
         entry = self.setlist.setlist.songs[voice.index]
-        nxt = self.queued if self.queued is not None else self._next_index(voice.index)
+        nxt = self.queued if self.queued is not None else self.next_index(voice.index)
         self.queued = None
         if nxt is None:
             self._rewind()
             return
         self.cue(nxt)
         if entry.transition in (Transition.AUTO, Transition.SEGUE):
-            # SEGUE lands here only if the next song could not be preloaded in time.
+            # A long auto-advance pause, or a segue whose next song could not be scheduled.
             self.auto_at = now + entry.pause_seconds
 
     def handle(self, cmd: m.Command) -> None:
         """Apply one command; bad requests become Problem events, never exceptions."""
-        if isinstance(cmd, m.Cue):
-            self.cue(cmd.index)
-        elif isinstance(cmd, m.Play):
-            self.play()
-        elif isinstance(cmd, m.Pause):
-            self.pause(cmd.fade_ms)
-        elif isinstance(cmd, m.Stop):
-            self.stop(cmd.fade_ms)
-        elif isinstance(cmd, m.Seek):
-            self.seek(cmd)
-        elif isinstance(cmd, m.SetStem):
-            self.set_stem(cmd)
-        elif isinstance(cmd, m.SoloRole):
-            self.solo_role(cmd)
-        elif isinstance(cmd, m.SetBus):
-            self.set_bus(cmd)
-        elif isinstance(cmd, m.SetMaster):
-            self.set_master(cmd)
-        elif isinstance(cmd, m.DebugStallReader):
-            import time
-
-            self.streamer.stall_until = time.monotonic() + cmd.seconds
-        else:
-            self.emit(m.Problem(f"unknown command {cmd!r}"))
+        perform(self, cmd)

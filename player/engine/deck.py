@@ -7,8 +7,10 @@ rendered is what the show plays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import soundfile as sf
@@ -35,6 +37,7 @@ class StemSource:
         self.channels = 1
         self.length = 0  # frames at the device rate
         self._eof = False
+        self._lead = 0  # frames of silence before the file (a start before 0: a count-in)
         self._pending: np.ndarray | None = None  # decoded frames that did not fit in the ring
         self._buf: np.ndarray | None = None  # decode buffer; pending may be a view of it
         try:
@@ -57,9 +60,11 @@ class StemSource:
                                                   dtype="float32", quality="HQ")
 
     def seek(self, frame: int) -> None:
-        """Continue from ``frame`` (device rate)."""
+        """Continue from ``frame`` (device rate; before 0 gives silence until 0)."""
         self._eof = False
         self._pending = None
+        self._lead = max(0, -frame)
+        frame = max(0, frame)
         if self._file is None:
             return
         source_frame = round(frame * self._file.samplerate / self.rate)
@@ -77,6 +82,10 @@ class StemSource:
         if self._pending is not None:
             data, self._pending = self._pending, None
             return data
+        if self._lead:
+            n = min(frames, self._lead)
+            self._lead -= n
+            return np.zeros((n, self.channels), dtype=np.float32)
         f = self._file
         if f is None or self._eof:
             return np.zeros((frames, self.channels), dtype=np.float32)
@@ -111,15 +120,32 @@ class DeckStats:
     skipped_frames: int = 0  # frames readers jumped because they fell behind the callback
 
 
-class Deck:
-    """Stems + ring for one song from ``start`` (frames at the device rate)."""
+class Source(Protocol):
+    """What a deck streams from: a stem file, or a generated click or cue track."""
 
-    def __init__(self, paths: list[Path], rate: int, block: int, ring_frames: int,
+    channels: int
+    length: int
+    error: str
+
+    def seek(self, frame: int) -> None: ...
+    def read(self, frames: int) -> np.ndarray: ...
+    def unread(self, data: np.ndarray) -> None: ...
+    def close(self) -> None: ...
+
+
+class Deck:
+    """Stems + ring for one song from ``start`` (frames at the device rate; negative: a count-in)."""
+
+    def __init__(self, sources: Sequence[Path | Source], rate: int, block: int, ring_frames: int,
                  start: int = 0) -> None:
-        self.sources = [StemSource(p, rate) for p in paths]
+        self.sources: list[Source] = [StemSource(s, rate) if isinstance(s, Path) else s
+                                      for s in sources]
         self.rate = rate
         self.start = start
         self.length = max((s.length for s in self.sources), default=0)
+        for s in self.sources:
+            if getattr(s, "follows_length", False):
+                s.length = self.length
         self.ring = StemRing([s.channels for s in self.sources], ring_frames, block)
         self.stats = DeckStats()
         # Read no further ahead than this (frames from ``start``): a preloaded next song keeps only

@@ -1,35 +1,72 @@
-"""From files to what the engine plays: stem paths and their levels for one song in one rig."""
+"""From files to what the engine plays: a song's sources and their levels in one rig.
+
+Besides the stem files, a plan may hold generated sources (click, spoken cues, count-in) made from
+the tempo map; they are stateful, so a plan feeds one deck.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.engine.deck import Source
+from player.engine.generated import ClickSource, CountInSource, CueSource
 from player.engine.mixer import StemLevel
+from player.engine.sounds import load_sounds
 from player.setlist.rig import Rig
+from player.setlist.roles import Role
 from player.setlist.setlist import Entry
-from player.setlist.song import SongFolder
+from player.setlist.song import SUBDIVISIONS, SongFolder
+from player.setlist.tempo import TempoMap, sections
+
+FILE, CLICK, GUIDE, COUNT_IN = "file", "click", "guide", "count_in"
 
 
 @dataclass(frozen=True)
 class SongPlan:
-    """A song as the engine sees it: a title, stem files and the level of each."""
+    """A song as the engine sees it: a title, its sources and the level of each."""
 
     title: str
-    paths: list[Path]
+    sources: list[Path | Source]
     levels: list[StemLevel]
+    names: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # FILE, CLICK, GUIDE or COUNT_IN, per source
+    tempo: TempoMap | None = None
+    count_in: int = 0  # bars
+
+    @property
+    def paths(self) -> list[Path]:
+        return [s for s in self.sources if isinstance(s, Path)]
+
+
+def generation(song: SongFolder, entry: Entry | None) -> tuple[bool, bool, int]:
+    """(generated click, generated guide, count-in bars) for this song in this show."""
+    gen = song.song.generate
+    roles = {s.role for s in song.song.stems}
+    click = (entry.click if entry and entry.click else None) or gen.click
+    guide = (entry.guide if entry and entry.guide else None) or gen.guide
+    count_in = entry.count_in if entry and entry.count_in is not None else gen.count_in
+    has_tempo = song.song.tempo is not None
+    want_click = has_tempo and (click == "on" or (click == "auto" and Role.CLICK not in roles))
+    want_guide = bool(song.song.sections) and (
+        guide == "on" or (guide == "auto" and Role.GUIDE not in roles))
+    return want_click, want_guide, count_in if has_tempo else 0
 
 
 def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
-              channels: list[int] | None = None) -> SongPlan:
+              channels: list[int] | None = None, rate: int | None = None,
+              count_in: int | None = None, length: int | None = None) -> SongPlan:
     """Stems routed by the rig, with the song's and this setlist entry's gains and mutes.
 
-    ``channels`` gives each stem's channel count as decoded (1 or 2); it defaults to mono until the
-    files are opened.
+    With ``rate`` the generated click, cues and count-in are added as the song and entry ask
+    (``count_in`` overrides the bars). ``channels`` gives each stem's channel count as decoded
+    (1 or 2); it defaults to mono until the files are opened. ``length`` (frames) lays out the last
+    section; without it the last section runs to the end of the file.
     """
     gain = entry.gain_db if entry else 0.0
     muted = set(entry.muted_roles) if entry else set()
-    levels = []
+    levels, names, kinds = [], [], []
+    sources: list[Path | Source] = []
     for i, stem in enumerate(song.song.stems):
         levels.append(StemLevel(
             channels=channels[i] if channels else 1,
@@ -39,4 +76,35 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
             pan=stem.pan,
             mute=stem.mute or stem.role in muted,
         ))
-    return SongPlan(song.song.title, [song.stem_path(s) for s in song.song.stems], levels)
+        sources.append(song.stem_path(stem))
+        names.append(stem.display_name)
+        kinds.append(FILE)
+    tempo = TempoMap.of(song.song, rate) if rate else None
+    bars = 0
+    if rate:
+        gen = song.song.generate
+        want_click, want_guide, bars = generation(song, entry)
+        if count_in is not None and tempo is not None:
+            bars = count_in
+        sounds = load_sounds(rate)
+        in_ears = rig.bus_for(Role.CLICK)
+        if want_click and tempo is not None:
+            sources.append(ClickSource(tempo, sounds, SUBDIVISIONS[gen.subdivision]))
+            levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db + gain,
+                                    mute=Role.CLICK in muted))
+            names.append("Click (generated)")
+            kinds.append(CLICK)
+        if want_guide:
+            spans = sections(song.song, rate, length or 0)
+            skip = frozenset(i for i, s in enumerate(song.song.sections) if not s.cue)
+            sources.append(CueSource(tempo, sounds, spans, gen.cue_bars, rate, skip))
+            levels.append(StemLevel(1, rig.bus_for(Role.GUIDE), Role.GUIDE,
+                                    gen.guide_gain_db + gain, mute=Role.GUIDE in muted))
+            names.append("Guide (generated)")
+            kinds.append(GUIDE)
+        if bars and tempo is not None:
+            sources.append(CountInSource(tempo, sounds, bars))
+            levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db))
+            names.append("Count-in")
+            kinds.append(COUNT_IN)
+    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars)

@@ -42,7 +42,10 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
     """Render one song into ``out_dir``; decoding runs on a second thread (it releases the GIL)."""
     rate = rig.audio.sample_rate
     outputs = rig.output_channels
-    deck = Deck(plan.paths, rate, block, ring_frames=READ_FRAMES * 4)
+    # A count-in renders before bar 1, as the band would hear it.
+    start = plan.tempo.frame_at(-plan.count_in) if plan.count_in and plan.tempo else 0
+    deck = Deck(plan.sources, rate, block, ring_frames=READ_FRAMES * 4, start=start)
+    total = deck.length - start
     levels = [dataclasses.replace(lv, channels=src.channels)
               for lv, src in zip(plan.levels, deck.sources, strict=True)]
     mixer = Mixer(deck.ring.width, outputs, min(block, MIX_ROWS))
@@ -82,7 +85,7 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
     out = np.empty((block, outputs), dtype=np.float32)
     written = 0
     try:
-        while written < deck.length:
+        while written < total:
             while not deck.ring.ready_block():
                 if failures:
                     raise failures[0]
@@ -93,12 +96,12 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
                 mixer.mix(frames[r:r + MIX_ROWS], out[r:r + MIX_ROWS])
             deck.ring.advance()
             wake_readers.set()
-            n = min(block, deck.length - written)
+            n = min(block, total - written)
             for name, (chans, _) in targets.items():
                 files[name].write(out[:n, chans])
             written += n
             if progress:
-                progress(written, deck.length)
+                progress(written, total)
     finally:
         done.set()
         wake_readers.set()

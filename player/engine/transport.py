@@ -2,19 +2,27 @@
 
 Real-time rules (design.md) bind in ``callback``: no allocation of audio-sized arrays, no I/O, no
 locks, no logging. It reads references that the control thread swaps whole (``current``,
-``incoming``, ``follow``) and plain numbers; it reports back through counters and the status block.
+``pending``, ``outgoing``) and plain numbers; it reports back through counters and the status block.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from player.engine.deck import Deck
 from player.engine.mixer import Mixer, StemLevel
-from player.engine.status import MAX_OUTPUTS, MAX_STEM_CHANNELS, State, StatusBlock
+from player.engine.status import FIELDS, MAX_OUTPUTS, MAX_STEM_CHANNELS, State, StatusBlock
+
+XFADE_SECONDS = 0.003  # a jump's crossfade: short enough to keep the beat, long enough not to click
+NOW = -1  # ``pending_at`` for a jump that lands as soon as its target is buffered
+# Status fields the control thread computes (bar, beat, section, ...): published whole each block.
+MUSIC_FIELDS = FIELDS[FIELDS.index("bar"):FIELDS.index("master_db") + 1]
+_MUSIC_FIRST = FIELDS.index("bar")
 
 
 @dataclass(eq=False)
@@ -30,6 +38,9 @@ class Voice:
     scratch: np.ndarray = field(init=False)
     peaks_in: np.ndarray = field(init=False)
     started: bool = False  # has played a block: from then on a late stem is silenced, not waited for
+    plan: Any = None  # the SongPlan it was built from (names, kinds, tempo map)
+    spans: list[Any] = field(default_factory=list)  # sections in frames
+    count_in: int = 0  # bars of count-in this voice starts with
 
     def __post_init__(self) -> None:
         self.scratch = np.empty((self.block, self.deck.ring.width), dtype=np.float32)
@@ -44,8 +55,20 @@ class Transport:
         self.outputs, self.block, self.rate = outputs, block, rate
         self.status = status
         self.current: Voice | None = None
-        self.incoming: Voice | None = None  # a seek target, crossfaded in once it is buffered
-        self.follow: Voice | None = None  # a segue: starts as soon as the current song ends
+        # A jump, loop or segue waiting to land: ``pending`` takes over from ``current`` at frame
+        # ``pending_at`` of the current voice's timeline (NOW: as soon as it is buffered). Its deck
+        # starts as many frames before the target as the landing frame is into its block, so the
+        # target frame sits on the very row where the old voice hands over.
+        self.pending: Voice | None = None
+        self.pending_at = NOW
+        self.outgoing: Voice | None = None  # the voice a landing left, still fading for a block
+        self._out_row = 0
+        self.jumps = self.jump_misses = 0
+        self._missed: Voice | None = None
+        self.music = np.zeros(len(MUSIC_FIELDS), dtype=np.float64)  # swapped whole by control
+        self.tone: np.ndarray | None = None  # setup's output test, played while stopped
+        self.tone_channel = 0
+        self.tone_pos = 0
         self.active = False  # the callback plays (or fades) the current voice
         self.env = 0.0  # fade gain at the start of the next block
         self.env_target = 0.0
@@ -63,8 +86,21 @@ class Transport:
         # must not.
         self._env_ramp = np.zeros((block, outputs), dtype=np.float32)
         self._frames = np.repeat(np.arange(1, block + 1, dtype=np.float32)[:, None], outputs, axis=1)
-        self._fade_in = self._frames / block
-        self._fade_out = 1.0 - self._fade_in
+        # Crossfade weights by "rows since the landing" + block: 1 before, raised cosine over the
+        # fade, 0 after. A landing at row k of a block reads rows [block - k, 2 block - k), the
+        # block after it the next ``block`` rows. cos^2 + sin^2 = 1: a loop onto the same audio
+        # keeps its level.
+        self.xfade = max(1, min(block, round(XFADE_SECONDS * rate)))
+        r = np.arange(3 * block, dtype=np.float64) - block
+        ramp = np.clip((r + 1) / self.xfade, 0.0, 1.0)
+        w = np.cos(ramp * math.pi / 2) ** 2
+        self._w_out = np.repeat(w.astype(np.float32)[:, None], outputs, axis=1)
+        self._w_in = np.ascontiguousarray(1.0 - self._w_out)
+        # A song change (segue, auto-advance) brings the new song in at full level from its first
+        # sample, so its downbeat is exact and intact; only the old song is faded out.
+        self._w_step = np.repeat((r >= 0).astype(np.float32)[:, None], outputs, axis=1)
+        self.pending_cut = False  # set with ``pending``: land as a song change (step), not a crossfade
+        self._spill_in = self._w_in
         self._period = block / rate
         status.begin()
         status.set("rate", rate)
@@ -83,6 +119,12 @@ class Transport:
             self.state = State.PLAYING
         elif self.active:
             self.state = State.STOPPING
+
+    def play_tone(self, tone: np.ndarray, channel: int) -> None:
+        """Play ``tone`` (mono) on one output while the show is stopped."""
+        self.tone = None
+        self.tone_channel, self.tone_pos = channel, 0
+        self.tone = tone
 
     # --- real-time thread ------------------------------------------------------------------------
     def _render(self, voice: Voice, out: np.ndarray) -> None:
@@ -113,32 +155,60 @@ class Transport:
             # than start with stems missing (the song's first sample is never lost).
             outdata.fill(0)
             self.status.out_peaks[: self.outputs].fill(0)
+            tone = self.tone
+            if tone is not None:
+                chunk = tone[self.tone_pos:self.tone_pos + frames]
+                outdata[: len(chunk), self.tone_channel] = chunk
+                self.status.out_peaks[self.tone_channel] = float(np.abs(chunk).max()) if len(chunk) else 0.0
+                self.tone_pos += frames
+                if self.tone_pos >= len(tone):
+                    self.tone = None
             self.status.stem_peaks.fill(0)
             self._publish(voice, started)
             return
         voice.started = True
+        pending = self.pending
+        land = -1  # row of this block where the pending voice takes over
+        if pending is not None and self.outgoing is None:
+            at = self.pending_at
+            pos = voice.deck.position
+            if at == NOW or at < pos + frames:
+                ready = pending.deck.ring.ready_block()
+                if ready:
+                    land = 0 if at == NOW else max(0, at - pos)
+                if at != NOW and (not ready or at < pos) and self._missed is not pending:
+                    self._missed = pending  # lands late, at the first block it is ready
+                    self.jump_misses += 1
         self._render(voice, out)
-        incoming = self.incoming
-        if incoming is not None and incoming.deck.ring.ready_block():
-            # Gapless seek: the old position played until the target was buffered; now a
-            # one-block crossfade (2.7 ms at 128 frames / 48 kHz) hands over without a click.
-            self._render(incoming, self._mix2)
-            out *= self._fade_out
-            self._mix2 *= self._fade_in
+        outgoing = self.outgoing
+        if outgoing is not None:
+            # The block after a landing whose crossfade did not fit in its block.
+            self._render(outgoing, self._mix2)
+            rows = slice(self._out_row, self._out_row + frames)
+            out *= self._spill_in[rows]
+            self._mix2 *= self._w_out[rows]
             out += self._mix2
-            self.current = voice = incoming
-            self.incoming = None
-            self.crossfades += 1
-        elif voice.deck.finished:
-            follow = self.follow
-            if follow is not None:
-                self.current = follow
-                self.follow = None
-            else:
-                self.active = False
-                self.env = self.env_target = 0.0
-                self.state = State.STOPPED
-                self.ended = voice
+            self.outgoing = None
+        elif land >= 0 and pending is not None:
+            self._render(pending, self._mix2)
+            rows = slice(frames - land, 2 * frames - land)
+            w_in = self._w_step if self.pending_cut else self._w_in
+            out *= self._w_out[rows]
+            self._mix2 *= w_in[rows]
+            out += self._mix2
+            self._spill_in = w_in
+            if land + self.xfade > frames:
+                self.outgoing = voice
+                self._out_row = 2 * frames - land
+            pending.started = True
+            self.current = voice = pending
+            self.pending = None
+            self.jumps += 1
+        elif voice.deck.finished and pending is None:
+            self.active = False
+            self.env = self.env_target = 0.0
+            self.state = State.STOPPED
+            self.ended = voice
         if self.env_step != 0.0:
             ramp = self._env_ramp
             np.multiply(self._frames, self.env_step, out=ramp)
@@ -161,7 +231,14 @@ class Transport:
     def _publish(self, voice: Voice | None, started: float) -> None:
         st = self.status
         st.begin()
-        st.set("state", self.state)
+        state = self.state
+        if state is State.PLAYING and voice is not None and voice.deck.position < 0:
+            state = State.COUNT_IN
+        st.set("state", state)
+        music = self.music
+        st.scalars[_MUSIC_FIRST:_MUSIC_FIRST + len(music)] = music
+        st.set("jumps", self.jumps)
+        st.set("jump_misses", self.jump_misses)
         if voice is not None:
             st.set("song", voice.index)
             st.set("position", voice.deck.position)

@@ -9,15 +9,18 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from player.setlist.roles import Role
+from player.setlist.song import Switch
 from player.setlist.tomlfile import load_model
 
 
 class Transition(StrEnum):
-    """What happens when a song ends: stop and cue the next, start the next after a pause, or segue."""
+    """What happens when a song ends: stop and cue the next, start the next after a pause, segue
+    (the next song starts on this one's last bar line), or fade out over its last seconds and stop."""
 
     STOP = "stop"
     AUTO = "auto"
     SEGUE = "segue"
+    FADE = "fade"
 
 
 class Entry(BaseModel):
@@ -31,11 +34,18 @@ class Entry(BaseModel):
     skip: bool = False
     transition: Transition = Transition.STOP
     advance_after: float | None = Field(default=None, ge=0, le=600)
+    fade_seconds: float | None = Field(default=None, gt=0, le=60)
+    # This show's choice over the song's [generate] settings (None: the song's).
+    click: Switch | None = None
+    guide: Switch | None = None
+    count_in: int | None = Field(default=None, ge=0, le=2)
 
     @model_validator(mode="after")
     def _advance(self) -> Entry:
         if self.advance_after is not None and self.transition is not Transition.AUTO:
             raise ValueError('`advance_after` only applies with transition = "auto"')
+        if self.fade_seconds is not None and self.transition is not Transition.FADE:
+            raise ValueError('`fade_seconds` only applies with transition = "fade"')
         return self
 
     @property

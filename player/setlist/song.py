@@ -148,6 +148,26 @@ class SongMidi(_Strict):
     on_start: list[MidiMessage] = []
 
 
+Switch = Literal["auto", "on", "off"]
+Subdivision = Literal["none", "8th", "16th", "triplet"]
+SUBDIVISIONS: dict[str, int] = {"none": 1, "8th": 2, "16th": 4, "triplet": 3}
+
+
+class Generate(_Strict):
+    """What the player generates from the tempo map and sections.
+
+    ``auto``: a click when the song has no click stem, spoken cues when it has no guide stem.
+    """
+
+    click: Switch = "auto"
+    guide: Switch = "auto"
+    subdivision: Subdivision = "none"
+    click_gain_db: float = Field(default=0.0, ge=-96, le=12)
+    guide_gain_db: float = Field(default=0.0, ge=-96, le=12)
+    cue_bars: int = Field(default=1, ge=0, le=4)  # section names are spoken this many bars early
+    count_in: int = Field(default=0, ge=0, le=2)  # bars of click and spoken count before bar 1
+
+
 class Song(_Strict):
     """The contents of ``song.toml``."""
 
@@ -158,6 +178,10 @@ class Song(_Strict):
     sections: list[Section] = []
     stems: list[Stem] = Field(min_length=1)
     midi: SongMidi = SongMidi()
+    generate: Generate = Generate()
+    # The bar line where the music ends (a segue starts the next song exactly there); default: the
+    # file's end, rounded to the nearest bar line.
+    end_bar: int | None = Field(default=None, ge=2)
 
     def section_seconds(self, section: Section) -> float | None:
         """Where a section starts, or None when it is given in bars and the song has no tempo."""

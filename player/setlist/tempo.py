@@ -151,8 +151,8 @@ class TempoMap:
         return seg, seg.pulses(t - seg.t0)
 
     def locate(self, frame: float) -> Where:
-        seg, x = self.pulses_at(frame)
-        x += 1e-9  # a frame rounded onto a beat counts as that beat
+        # Half a frame later: a beat's frame is its exact time rounded, so it counts as that beat.
+        seg, x = self.pulses_at(frame + 0.5)
         whole = math.floor(x)
         bar = seg.bar + whole // seg.beats
         if bar <= 0:
@@ -175,7 +175,7 @@ class TempoMap:
         first_seg, x0 = self.pulses_at(start)
         i = self._segments.index(first_seg)
         for seg in self._segments[i:]:
-            if seg.t0 * self.rate >= end:
+            if seg is not first_seg and seg.t0 * self.rate >= end:
                 break
             nxt = self._segments[self._segments.index(seg) + 1].t0 if seg is not self._segments[-1] \
                 else math.inf

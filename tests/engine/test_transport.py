@@ -28,7 +28,8 @@ def counter(n: int, offset: int = 0) -> np.ndarray:
 
 
 class Harness:
-    def __init__(self, tmp_path: Path, transitions: tuple[str, str] = ("stop", "stop")) -> None:
+    def __init__(self, tmp_path: Path, transitions: tuple[str, str] = ("stop", "stop"),
+                 bpm: float = 120) -> None:
         for i, name in enumerate(("one", "two")):
             folder = tmp_path / name
             folder.mkdir()
@@ -37,7 +38,7 @@ class Harness:
             sf.write(str(folder / "bv.wav"), np.full(48000, 0.25, np.float32), 48000,
                      subtype="FLOAT")
             (folder / "song.toml").write_text(
-                f'title = "{name}"\n[tempo]\nbpm = 120\n[[stems]]\nfile = "click.wav"\nrole = "click"\n'
+                f'title = "{name}"\n[tempo]\nbpm = {bpm}\n[[stems]]\nfile = "click.wav"\nrole = "click"\n'
                 '[[stems]]\nfile = "bv.wav"\nrole = "bvs"\n')
         (tmp_path / "rig.toml").write_text(
             f'[audio]\nblock_size = {BLOCK}\n[buses]\na = [1]\nb = [2]\n[roles]\nbvs = "b"\n'
@@ -113,8 +114,8 @@ def test_seek_while_playing_is_gapless(h: Harness) -> None:
     # Block 6 is the crossfade (old position 5*128.. into 24000..), then the new position.
     old = counter(BLOCK, offset=5 * BLOCK)
     new = counter(BLOCK, offset=24000)
-    ramp = (np.arange(1, BLOCK + 1) / BLOCK).astype(np.float32)
-    np.testing.assert_allclose(out[:BLOCK], old * (1 - ramp) + new * ramp, rtol=1e-6)
+    fade_in = np.sin(np.arange(1, BLOCK + 1) / BLOCK * np.pi / 2) ** 2  # raised cosine, 128 frames
+    np.testing.assert_allclose(out[:BLOCK], old * (1 - fade_in) + new * fade_in, rtol=1e-5)
     np.testing.assert_array_equal(out[BLOCK:], counter(2 * BLOCK, offset=24000 + BLOCK))
     assert np.all(out > 0), "no silent frame: frames lost = 0"
 
@@ -150,15 +151,22 @@ def test_song_end_cues_the_next_song(h: Harness) -> None:
     assert h.transport.current.index == 1 and h.transport.state is State.STOPPED
 
 
-def test_segue_starts_the_next_song_on_the_next_block(tmp_path: Path) -> None:
-    h = Harness(tmp_path, transitions=("segue", "stop"))
+def test_segue_starts_the_next_song_on_the_last_bar_line(tmp_path: Path) -> None:
+    # At 247 bpm a bar is 46,640 frames (364.375 blocks): the 1 s song's last bar line is there,
+    # inside a block, and the rest of the file after it is faded out under the next song.
+    h = Harness(tmp_path, transitions=("segue", "stop"), bpm=247)
     try:
         h.send(m.Cue(0))
         h.send(m.Play())
         out = h.run(48000 // BLOCK + 4)
-        end = -(-48000 // BLOCK) * BLOCK  # the block after the one holding the last sample
+        end = round(4 * 60 / 247 * 48000)
+        assert end == 46640
+        np.testing.assert_array_equal(out[:end], counter(end))
         second = counter(3 * BLOCK, offset=1_000_000)
-        np.testing.assert_array_equal(out[end:end + 3 * BLOCK], second)
+        fade_out = np.cos(np.clip(np.arange(1, 3 * BLOCK + 1) / BLOCK, 0, 1) * np.pi / 2) ** 2
+        tail = counter(3 * BLOCK, offset=end) * fade_out
+        np.testing.assert_allclose(out[end:end + 3 * BLOCK], second + tail, rtol=1e-5)
+        assert out[end] >= second[0], "the next song's first sample at full level"
         assert m.SongEnded(0) in h.events and h.transport.current.index == 1
     finally:
         h.close()

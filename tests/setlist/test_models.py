@@ -106,7 +106,7 @@ def test_setlist_entry_options(tmp_path: Path) -> None:
 
 def test_setlist_bad_transition(tmp_path: Path) -> None:
     path = write(tmp_path, "set.toml", 'title = "S"\n[[songs]]\npath = "a"\n[[songs]]\n'
-                 'path = "b"\ntransition = "fade"\n')
+                 'path = "b"\ntransition = "crossfade"\n')
     with pytest.raises(LoadError) as info:
         load_setlist(path)
     p = info.value.problems[0]
