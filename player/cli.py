@@ -50,18 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--rig", help="rig name or path; default: the setlist's, else 'default'")
     render.add_argument("--per-channel", action="store_true",
                         help="also write one mono file per output channel")
-    for what in ("click", "guide"):
-        render.add_argument(f"--{what}", choices=("auto", "on", "off"),
-                            help=f"generated {what}: override the song's and the setlist's choice")
-    render.add_argument("--count-in", type=int, choices=(0, 1, 2), help="bars of count-in before bar 1")
-    render.add_argument("--onsets", action="store_true",
-                        help="list where the generated click and cues start (bar.beat, frame)")
     render.set_defaults(run=_render)
 
     play = sub.add_parser("play", help="run the show from a setlist")
     play.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
                       help=f"setlist file (default {DEFAULT_SETLIST})")
     play.add_argument("--rig", help="rig name or path; default: the setlist's")
+    play.add_argument("--device", help="audio output device (part of its name); default: the rig's")
+    play.add_argument("--midi", metavar="PATTERN",
+                      help='MIDI inputs to listen to: a regular expression over port names, "all", '
+                           '"off"; default: the rig\'s midi.input')
     play.set_defaults(run=_play)
     return parser
 
@@ -129,12 +127,12 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from player.setlist.problems import LoadError, Problem
+    """The show: the stage UI in a terminal; without one, the setlist and how to run it."""
+    from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
     from player.setlist.setlist import load_setlist
-    from player.setlist.song import load_song
-    from player.setlist.stemfile import duration
-    from player.ui.terminal import Row, run
+    from player.ui.plain import setlist_lines
+    from player.ui.show import load_show
 
     console = _console()
     try:
@@ -144,39 +142,33 @@ def _play(args: argparse.Namespace) -> int:
             console.print(f"[bold red]ERROR[/]: {p}", markup=True)
         console.print("Fix the setlist and start again; `player check` lists every problem.")
         return 1
-    try:
-        rig_path, rig = load_rig(args.rig or setlist.setlist.rig, args.setlist)
-        device = _device_for(rig.audio.device)
-        where = (f"{device.name} ({device.host_api}, {device.outputs} outputs)"
-                 if not isinstance(device, str) and device else "no matching device connected")
-        console.print(f"Rig: {rig.name or rig_path}; audio: {where}")
-    except LoadError as exc:
-        for p in exc.problems:
-            console.print(f"[bold red]ERROR[/]: {p}")
-    rows = []
-    for entry in setlist.setlist.songs:
-        folder = setlist.song_folder(entry)
-        problems: list[Problem] = []
-        try:
-            song = load_song(folder)
-            lengths = [duration(song.stem_path(s)) for s in song.song.stems]
-            seconds = max((x for x in lengths if x is not None), default=None)
-            rows.append(Row(song.song.title, seconds, len(song.song.stems), problems, entry.skip))
-        except LoadError as exc:
-            rows.append(Row(entry.path, None, 0, exc.problems, entry.skip))
-    interactive = sys.stdin.isatty() and os.environ.get("CI") != "true"
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("CI") != "true"
+    show = load_show(args.setlist, args.rig)
     if not interactive:
-        return run(setlist.setlist.title, rows, None, lambda line: console.print(line, markup=False))
-    from player.engine import messages as m
+        try:
+            rig_path, rig = load_rig(args.rig or setlist.setlist.rig, args.setlist)
+            device = _device_for(rig.audio.device)
+            where = (f"{device.name} ({device.host_api}, {device.outputs} outputs)"
+                     if not isinstance(device, str) and device else "no matching device connected")
+            console.print(f"Rig: {rig.name or rig_path}; audio: {where}")
+        except LoadError as exc:
+            for p in exc.problems:
+                console.print(f"[bold red]ERROR[/]: {p}")
+        first = show.next_playable(-1) or 0
+        for line in setlist_lines(show, first):
+            console.print(line, markup=False)
+        console.print("No terminal here: run `./run play` (or `player play`) in a terminal for the "
+                      "stage screen; keys are listed in docs/ui.md and with ? on screen.", markup=False)
+        return 0
     from player.engine.engine import Engine
+    from player.ui.app import run_show
 
     log = Path(os.environ.get("PLAYER_ENGINE_LOG", "/tmp/player-engine.log"))
-    engine = Engine(log=log)
-    engine.start()
+    midi = None if args.midi in (None, "rig") else args.midi
+    engine = Engine(log=log, device=args.device, midi=midi)
+    engine.start()  # before Textual runs (design.md: starting it inside the app fails)
     try:
-        engine.send(m.LoadSetlist(args.setlist.resolve(), args.rig))
-        return run(setlist.setlist.title, rows, input,
-                   lambda line: console.print(line, markup=False), engine)
+        return run_show(show, engine, args.rig)
     finally:
         engine.close()
 
