@@ -178,6 +178,7 @@ def _render(args: argparse.Namespace) -> int:
 
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
+    from player.render_options import print_onsets, render_entry
     from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
     from player.setlist.setlist import load_setlist
@@ -213,12 +214,17 @@ def _render(args: argparse.Namespace) -> int:
                 continue
             name = f"{index:02d}-{slug(song.song.title)}" if index else slug(song.song.title)
             task = progress.add_task(song.song.title, total=None)
-            result = render_song(plan_song(song, rig, entry), rig, args.out / name,
+            entry = render_entry(entry, args)
+            plan = plan_song(song, rig, entry, rate=rig.audio.sample_rate)
+            result = render_song(plan, rig, args.out / name,
                                  per_channel=args.per_channel,
                                  progress=lambda done, total, t=task: progress.update(
                                      t, completed=done, total=total))
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
+            if args.onsets:
+                print_onsets(progress.console, plan_song(song, rig, entry, rate=rig.audio.sample_rate),
+                              result.frames)
             seconds = result.frames / rig.audio.sample_rate
             progress.console.print(f"{song.song.title}: {seconds:.1f} s -> {args.out / name}/ "
                                    f"({', '.join(p.name for p in result.files.values())})")
