@@ -14,6 +14,21 @@ from player.ui.changing import Changing
 
 FLOOR_DB = -48.0
 HOLD_S = 1.0
+FALL_DB_PER_S = 24.0  # a meter falls back smoothly: a 20 Hz poll of one block's peak misses transients
+
+
+class Ballistics:
+    """Rise at once, fall at ``FALL_DB_PER_S``: what the eye reads as level, from sparse peak samples."""
+
+    def __init__(self) -> None:
+        self.db = -120.0
+        self.at = time.monotonic()
+
+    def __call__(self, peak: float) -> float:
+        now = time.monotonic()
+        fallen = self.db - FALL_DB_PER_S * (now - self.at)
+        self.db, self.at = max(to_db(peak), fallen), now
+        return self.db
 
 
 def to_db(peak: float) -> float:
@@ -29,9 +44,10 @@ class Meter(Changing):
         self.bar_width = width
         self._hold = 0
         self._hold_until = 0.0
+        self._ballistics = Ballistics()
 
     def set_level(self, peak: float) -> None:
-        db = to_db(peak)
+        db = self._ballistics(peak)
         frac = min(max((db - FLOOR_DB) / -FLOOR_DB, 0.0), 1.0)
         halves = int(frac * self.bar_width * 2)
         now = time.monotonic()

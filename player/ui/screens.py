@@ -6,12 +6,16 @@ from collections.abc import Callable
 
 from textual.screen import Screen
 
+from player.ui.midi_screen import MidiScreen
 from player.ui.mixer import MixerScreen
 from player.ui.performance import PerformanceScreen
 from player.ui.setlist_screen import SetlistScreen
+from player.ui.setup_screen import SetupScreen
 
 SCREENS: dict[str, Callable[[], Screen]] = {
     "performance": PerformanceScreen,
     "mixer": MixerScreen,
     "setlist": SetlistScreen,
+    "midi": MidiScreen,
+    "setup": SetupScreen,
 }

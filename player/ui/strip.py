@@ -11,7 +11,7 @@ from textual import events
 from textual.message import Message
 
 from player.ui.changing import Changing
-from player.ui.meter import FLOOR_DB, to_db
+from player.ui.meter import FLOOR_DB, Ballistics
 
 NAME_W = 22  # role (8) and name
 # Zones by column: (first, last, what)
@@ -42,6 +42,7 @@ class Strip(Changing):
         self.channels = channels
         self.selected = False
         self._levels: tuple[int, ...] = (0,) * channels
+        self._ballistics = [Ballistics() for _ in range(max(channels, 1))]
 
     def on_mount(self) -> None:
         self.repaint()
@@ -49,8 +50,8 @@ class Strip(Changing):
     def set_levels(self, peaks: list[float]) -> None:
         width = self._meter_width()
         levels = []
-        for peak in peaks[: self.channels] or [0.0]:
-            frac = min(max((to_db(peak) - FLOOR_DB) / -FLOOR_DB, 0.0), 1.0)
+        for peak, ballistics in zip(peaks[: self.channels] or [0.0], self._ballistics, strict=False):
+            frac = min(max((ballistics(peak) - FLOOR_DB) / -FLOOR_DB, 0.0), 1.0)
             levels.append(int(frac * width * 2))
         self._levels = tuple(levels)
         self.repaint()

@@ -125,3 +125,26 @@ async def _reorder(engine: Engine, setlist: Path) -> None:
 
     songs = tomllib.loads(setlist.read_text())["songs"]
     assert [s["path"] for s in songs] == ["charlie", "alpha", "bravo"] and songs[2]["skip"] is True
+
+
+def test_setup_lists_the_engines_devices_and_midi_learn_arms(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_setup(engine, setlist))
+
+
+async def _setup(engine: Engine, setlist: Path) -> None:
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: bool(engine.status().device), "device open")
+        await pilot.press("f6")
+        await until(pilot, lambda: "system (" in screen_text(app) and "outputs)" in screen_text(app),
+                    "the engine's device list")
+        await pilot.press("right", "right")
+        await until(pilot, lambda: "channel 3 (foh_bvs)" in screen_text(app), "test channel 3")
+        await pilot.press("f5")
+        await until(pilot, lambda: "morningstar-mc6" in screen_text(app), "the presets")
+        await pilot.press("enter")  # the first action: play_pause
+        await until(pilot, lambda: "Press the pedal" in screen_text(app) or "rig file" in screen_text(app),
+                    "learning armed (or the engine saying why not)")
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.get_screen("performance"), "back to the show")
