@@ -103,7 +103,8 @@ class CueSource(ScheduledSource):
             if not words or span.index in skip:
                 continue
             if tempo is not None:
-                at = tempo.frame_at(tempo.locate(span.start).bar - lead_bars) if lead_bars else span.start
+                bar = tempo.add_bars(tempo.locate(span.start).bar, -lead_bars)
+                at = tempo.frame_at(bar) if lead_bars else span.start
             else:
                 at = span.start - round(lead_bars * 2.0 * rate)  # no tempo: two seconds a bar
             if at < 0:

@@ -43,6 +43,7 @@ class Navigator:
         self.mode = m.JumpMode.BAR
         self.vamp: tuple[int, int] | None = None  # loop [start, end) frames while vamping
         self.plan: Plan | None = None
+        self._section_heard: tuple[int, int] = (-1, -1)  # (song, section) last told to listeners
 
     # --- where things are ------------------------------------------------------------------------
     @staticmethod
@@ -296,6 +297,11 @@ class Navigator:
             values["next_section"] = voice.spans[i + 1].index if i + 1 < len(voice.spans) else -1
             if i >= 0:
                 values["section"] = voice.spans[i].index
+                heard = (voice.index, voice.spans[i].index)
+                if t.active and heard != self._section_heard:
+                    self._section_heard = heard
+                    for listener in self.core.listeners:
+                        listener.section_started(voice.spans[i].index, voice.spans[i].name)
             plan = self.plan
             if plan is not None and t.pending is plan.voice:
                 values["pending"] = plan.at if plan.at != NOW else position

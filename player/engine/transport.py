@@ -35,11 +35,11 @@ class Voice:
     mixer: Mixer
     levels: list[StemLevel]
     block: int
-    scratch: np.ndarray = field(init=False)
-    peaks_in: np.ndarray = field(init=False)
+    scratch: np.ndarray = field(init=False, repr=False)
+    peaks_in: np.ndarray = field(init=False, repr=False)
     started: bool = False  # has played a block: from then on a late stem is silenced, not waited for
-    plan: Any = None  # the SongPlan it was built from (names, kinds, tempo map)
-    spans: list[Any] = field(default_factory=list)  # sections in frames
+    plan: Any = field(default=None, repr=False)  # the SongPlan it was built from
+    spans: list[Any] = field(default_factory=list, repr=False)  # sections in frames
     count_in: int = 0  # bars of count-in this voice starts with
 
     def __post_init__(self) -> None:

@@ -137,6 +137,13 @@ class TempoMap:
         seg = self._segment_of_bar(bar)
         return seg.t0 + seg.time((bar - seg.bar) * seg.beats + (beat - 1))
 
+    @staticmethod
+    def add_bars(bar: int, delta: int) -> int:
+        """``bar`` moved by ``delta`` bars, skipping the bar 0 that does not exist (1 - 1 = -1)."""
+        ordinal = bar - 1 if bar > 0 else bar  # bars ..., -2, -1, 1, 2 -> ..., -2, -1, 0, 1
+        ordinal += delta
+        return ordinal + 1 if ordinal >= 0 else ordinal
+
     def frame_at(self, bar: int, beat: float = 1.0) -> int:
         return round(self.seconds_at(bar, beat) * self.rate)
 
