@@ -1,0 +1,330 @@
+"""Pedal to sound: a MIDI message on a JACK MIDI port -> the song's first sample at the JACK output.
+
+    .venv/bin/python bench/midi_latency.py             # 50 trials at 128 and 64 frames, 60 s burst
+    .venv/bin/python bench/midi_latency.py --quick     # 10 trials, 10 s burst
+
+Everything is measured in JACK frames by one JACK client in a process of its own (the "pedal"): it
+writes Program Change 0 at a chosen frame of a cycle (random offset in the block) on its MIDI
+output, and watches ``system:monitor_7``, where the bench rig routes the counter stem alone, for the
+first non-zero sample. The counter tells which song frame that sample is: it must be frame 0.
+The monitor shows what was played one cycle later (calibrated with an impulse the pedal writes to
+``system:playback_16``), so two figures: "monitor" (played by the dummy device) and "written" (the
+cycle in which the player wrote it: its response). Latency counts from the MIDI event's own frame.
+
+Baseline in the same run: a bare process with a python-rtmidi input callback and a trivial
+sounddevice callback that starts the counter at its next block when the MIDI callback has set a flag
+(the shortest path these libraries allow), measured the same way.
+
+Burst: 100 messages a second for 60 s (alternating two CCs bound to master up and master down,
+debounce 0); every one must come back exactly once as an ``ActionDone`` from the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
+sys.path.insert(0, str(_ROOT))
+
+# Shared int64 slots between the pedal process and the bench.
+(SEND_AT, SENT, ONSET, ONSET_VALUE, IMPULSE_AT, IMPULSE_SENT, BURST_N, BURST_EVERY, BURST_SENT,
+ READY, NOW, BYTE1) = range(12)
+SLOTS = 16
+
+
+def pedal_main(server: str, slots, monitor: int, conn) -> None:  # noqa: ANN001
+    """The pedal + watcher: one JACK client, so send and onset share one frame clock."""
+    import jack
+    import numpy as np
+
+    client = jack.Client("benchpedal", no_start_server=True, servername=server)
+    midi = client.midi_outports.register("out")
+    watch = client.inports.register("watch")
+    imp = client.outports.register("impulse")
+    cal = client.inports.register("cal")
+    burst_next = [0]
+
+    @client.set_process_callback
+    def _process(frames: int) -> None:
+        now = client.last_frame_time
+        slots[NOW] = now
+        midi.clear_buffer()
+        b = imp.get_array()
+        b.fill(0)
+        at = slots[SEND_AT]
+        if at >= 0 and now + frames > at:
+            off = max(0, at - now)
+            midi.write_midi_event(off, bytes([0xC0, 0]))
+            slots[SENT] = now + off
+            slots[SEND_AT] = -1
+        n = slots[BURST_N]
+        if n > 0:
+            if burst_next[0] == 0:
+                burst_next[0] = now
+            if now + frames > burst_next[0]:
+                off = max(0, burst_next[0] - now)
+                k = slots[BURST_SENT]
+                midi.write_midi_event(off, bytes([0xB0, 20 + k % 2, 127]))
+                slots[BURST_SENT] = k + 1
+                slots[BURST_N] = n - 1
+                burst_next[0] += slots[BURST_EVERY]
+        else:
+            burst_next[0] = 0
+        at = slots[IMPULSE_AT]
+        if at >= 0 and now + frames > at:
+            off = max(0, at - now)
+            b[off] = 0.5
+            slots[IMPULSE_SENT] = now + off
+            slots[IMPULSE_AT] = -1
+        for port in (watch, cal):
+            if slots[ONSET] < 0 and (slots[SENT] >= 0 or slots[IMPULSE_SENT] >= 0):
+                x = port.get_array()
+                nz = np.flatnonzero(x)
+                if nz.size and (port is cal) == (slots[IMPULSE_SENT] >= 0):
+                    slots[ONSET] = now + int(nz[0])
+                    slots[ONSET_VALUE] = int(round(float(x[nz[0]]) * (1 << 23)))
+
+    client.activate()
+    client.connect(f"system:monitor_{monitor}", watch)
+    client.connect(imp, "system:playback_16")
+    client.connect("system:monitor_16", cal)
+    slots[READY] = 1
+    conn.send("ready")
+    try:
+        conn.recv()
+    except EOFError:
+        pass
+    client.deactivate()
+    client.close()
+
+
+def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
+    """Baseline: rtmidi callback sets a flag; the sounddevice callback starts the counter."""
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    import rtmidi
+    import sounddevice as sd
+
+    from bench import jack as bj
+
+    table = bj.counter_samples(0, bj.RATE * 2)
+    state = [0, 0]
+
+    def midi_cb(event, _data=None) -> None:  # noqa: ANN001
+        if event[0][0] & 0xF0 == 0xC0:
+            state[0], state[1] = 0, 1
+
+    def audio_cb(outdata, frames, _t, _s) -> None:  # noqa: ANN001
+        outdata.fill(0)
+        if state[1]:
+            p = state[0]
+            chunk = table[p:p + frames]
+            outdata[:len(chunk), bj.COUNTER_OUTPUT - 1] = chunk
+            state[0] = p + frames
+            if state[0] >= len(table):
+                state[1] = 0
+
+    mi = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="bench-bare-midi")
+    mi.open_port(mi.get_ports().index(port), "in")
+    mi.set_callback(midi_cb)
+    device = next(i for i, d in enumerate(sd.query_devices())
+                  if "system" in d["name"].lower() and d["max_output_channels"] >= bj.COUNTER_OUTPUT)
+    with sd.OutputStream(device=device, channels=bj.COUNTER_OUTPUT, samplerate=bj.RATE, blocksize=block,
+                         dtype="float32", latency="low", callback=audio_cb):
+        conn.send("ready")
+        while True:
+            msg = conn.recv()
+            if msg == "silence":
+                state[1] = 0
+            else:
+                break
+    mi.delete()
+
+
+def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  # noqa: ANN001
+    """One trial: (frames from the event to the onset, the counter's song frame) or None."""
+    import random
+    import time
+
+    for i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT):
+        slots[i] = -1
+    time.sleep(0.02)
+    target = slots[NOW] + 3 * block + random.randrange(block)
+    slots[IMPULSE_AT if send_impulse else SEND_AT] = target
+    deadline = time.monotonic() + 3
+    while slots[ONSET] < 0 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    sent = slots[IMPULSE_SENT if send_impulse else SENT]
+    if slots[ONSET] < 0 or sent < 0:
+        return None
+    return slots[ONSET] - sent, slots[ONSET_VALUE] - 1
+
+
+def main() -> int:  # noqa: C901, PLR0915
+    import argparse
+    import multiprocessing as mp
+    import time
+
+    import numpy as np
+
+    from bench import jack as bj
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="10 trials, a 10 s burst")
+    ap.add_argument("--trials", type=int, default=None)
+    ap.add_argument("--blocks", type=int, nargs="+", default=[128, 64])
+    ap.add_argument("--burst-seconds", type=float, default=None)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    trials = args.trials or (10 if args.quick else 50)
+    burst_s = args.burst_seconds or (10.0 if args.quick else 60.0)
+    bj.header("bench/midi_latency.py")
+    work = Path(f"/tmp/stageplayer-bench-midi-{os.getpid()}")
+    work.mkdir(parents=True, exist_ok=True)
+    media = bj.Media(30, "wav")
+    media.ensure(tones=0)
+    song = media.song(work / "songs" / "counter", tones=0)
+    ctx = mp.get_context("spawn")
+    report = []
+    for block in args.blocks:
+        rig = bj.write_rig(work / f"rig-{block}.toml", block)
+        rig.write_text(rig.read_text() + (
+            '[midi]\ninput = "benchpedal"\ndebounce_ms = 0\n'
+            '[[midi.map]]\ntype = "program_change"\nprogram = 0\naction = "play"\n'
+            '[[midi.map]]\ntype = "control_change"\ncontrol = 20\nvalue = "any"\naction = "master_up"\n'
+            '[[midi.map]]\ntype = "control_change"\ncontrol = 21\nvalue = "any"\naction = "master_down"\n'))
+        setlist = bj.write_setlist(work / f"set-{block}.toml", rig, [song], "midi")
+        server = bj.Server(block, work)
+        bj.use_server(server.name)
+        server.start()
+        ms = 1000.0 / bj.RATE
+        print(f"\n== {block} frames ({block * ms:.2f} ms): jackd {server.name} pid {server.pid}, "
+              f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+        slots = ctx.Array("q", SLOTS, lock=False)
+        for i in range(SLOTS):
+            slots[i] = -1 if i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT) else 0
+        parent, child = ctx.Pipe()
+        pedal = ctx.Process(target=pedal_main, args=(server.name, slots, bj.COUNTER_OUTPUT, child),
+                            daemon=True)
+        pedal.start()
+        assert parent.poll(20) and parent.recv() == "ready"
+
+        def measure(send_impulse: bool = False, slots=slots, block=block) -> tuple[int, int] | None:  # noqa: ANN001
+            return _measure(slots, block, send_impulse)
+
+        delays = [d for d in (measure(True) for _ in range(5)) if d is not None]
+        monitor = int(np.median([d[0] for d in delays])) if delays else block
+        print(f"monitor delay (impulse written -> seen on system:monitor_16): {monitor} frames", flush=True)
+
+        from player.engine import messages as m
+        from player.engine.engine import Engine
+        from player.engine.status import State
+
+        results: dict[str, list[int]] = {"engine": [], "bare": []}
+        misses = {"engine": 0, "bare": 0}
+        frames0: list[int] = []
+        eng = Engine(log=work / f"engine-{block}.log")
+        eng.start()
+        try:
+            eng.send(m.LoadSetlist(setlist.resolve()))
+            eng.send(m.Cue(0))
+            seen: list[m.Event] = []
+            eng.wait_for(m.DeviceBack, 15, seen)
+            if not any(isinstance(e, m.MidiPort) and e.connected for e in seen):
+                eng.wait_for(m.MidiPort, 10, seen)
+            time.sleep(0.5)
+            xruns0 = server.xrun_lines()
+            for _ in range(trials):
+                got = measure()
+                if got is None:
+                    misses["engine"] += 1
+                else:
+                    results["engine"].append(got[0])
+                    frames0.append(got[1])
+                    if args.verbose:
+                        print(f"    engine {got[0]} frames, song frame {got[1]}")
+                eng.send(m.Stop())
+                eng.wait_state(State.STOPPED, 3)
+                time.sleep(0.25)
+                eng.events()
+            xr_lat = server.xrun_lines() - xruns0
+
+            # Burst: 100 messages per second.
+            period = bj.RATE // 100
+            n = int(burst_s * 100)
+            eng.events()
+            dropped0 = eng.status().dropped
+            xruns0 = server.xrun_lines()
+            slots[BURST_SENT] = 0
+            slots[BURST_EVERY] = period
+            slots[BURST_N] = n
+            counts = {"master_up": 0, "master_down": 0, "other": 0}
+            deadline = time.monotonic() + burst_s + 10
+            while time.monotonic() < deadline:
+                for e in eng.events():
+                    if isinstance(e, m.ActionDone) and e.source.startswith("midi:"):
+                        counts[e.action.value if e.action.value in counts else "other"] += 1
+                if slots[BURST_N] == 0 and sum(counts.values()) >= n:
+                    time.sleep(0.5)
+                    for e in eng.events():
+                        if isinstance(e, m.ActionDone) and e.source.startswith("midi:"):
+                            counts[e.action.value if e.action.value in counts else "other"] += 1
+                    break
+                time.sleep(0.05)
+            burst = (n, slots[BURST_SENT], counts, eng.status().dropped - dropped0,
+                     server.xrun_lines() - xruns0)
+        finally:
+            eng.close()
+
+        parent2, child2 = ctx.Pipe()
+        bare = ctx.Process(target=bare_midi_main, args=(block, "benchpedal:out", child2), daemon=True)
+        bare.start()
+        if parent2.poll(30) and parent2.recv() == "ready":
+            time.sleep(0.5)
+            for _ in range(trials):
+                got = measure()
+                if got is None:
+                    misses["bare"] += 1
+                else:
+                    results["bare"].append(got[0])
+                parent2.send("silence")
+                time.sleep(0.1)
+            parent2.send("stop")
+        bare.join(10)
+        parent.send("stop")
+        pedal.join(5)
+        server.stop()
+
+        block_ms = block * ms
+        print(f"target: median <= 1 block + 1 ms = {block_ms + 1:.2f} ms, max <= 2 blocks + 1 ms = "
+              f"{2 * block_ms + 1:.2f} ms (from the MIDI event's frame)")
+        for name in ("engine", "bare"):
+            lat = np.array(results[name], dtype=float)
+            if lat.size == 0:
+                print(f"  {name}: no onsets ({misses[name]} misses)")
+                continue
+            print(f"  {name:6s} monitor: {bj.fmt_stats(lat * ms, ' ms')}  misses {misses[name]}")
+            print(f"  {name:6s} written: {bj.fmt_stats((lat - monitor) * ms, ' ms')}")
+        eng_w = (np.array(results["engine"], dtype=float) - monitor) * ms
+        if eng_w.size:
+            s = bj.stats(eng_w)
+            ok = s["median"] <= block_ms + 1 and s["max"] <= 2 * block_ms + 1
+            base = bj.stats((np.array(results["bare"] or [0], dtype=float) - monitor) * ms)
+            print(f"  engine/bare median: {bj.ratio(s['median'], base['median'])}; first sample was song "
+                  f"frame 0 in {sum(1 for f in frames0 if f == 0)}/{len(frames0)} trials; "
+                  f"jackd xrun lines during trials: {xr_lat}; target met (written): {ok}")
+            report.append((block, s, base, ok))
+        n, sent, counts, dropped, xr = burst
+        print(f"  burst: {sent}/{n} sent at 100/s over {burst_s:.0f} s; engine did master_up "
+              f"{counts['master_up']}, master_down {counts['master_down']}, other {counts['other']}; "
+              f"lost {n - counts['master_up'] - counts['master_down']}, double "
+              f"{max(0, counts['master_up'] + counts['master_down'] - n)}; dropped blocks {dropped}; "
+              f"jackd xrun lines {xr}", flush=True)
+
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
