@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from player.engine.sounds import NUMBERS, Sounds, words_for
+from player.engine.sounds import Sounds
+from player.setlist.generate import NUMBERS, words_for
 from player.setlist.tempo import Span, TempoMap
 
 WORD_GAP = 0.03  # seconds between two words of one cue ("chorus" ... "two")

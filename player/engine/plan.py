@@ -13,6 +13,7 @@ from player.engine.deck import Source
 from player.engine.generated import ClickSource, CountInSource, CueSource
 from player.engine.mixer import StemLevel
 from player.engine.sounds import load_sounds
+from player.setlist.generate import generation
 from player.setlist.rig import Rig
 from player.setlist.roles import Role
 from player.setlist.setlist import Entry
@@ -37,20 +38,6 @@ class SongPlan:
     @property
     def paths(self) -> list[Path]:
         return [s for s in self.sources if isinstance(s, Path)]
-
-
-def generation(song: SongFolder, entry: Entry | None) -> tuple[bool, bool, int]:
-    """(generated click, generated guide, count-in bars) for this song in this show."""
-    gen = song.song.generate
-    roles = {s.role for s in song.song.stems}
-    click = (entry.click if entry and entry.click else None) or gen.click
-    guide = (entry.guide if entry and entry.guide else None) or gen.guide
-    count_in = entry.count_in if entry and entry.count_in is not None else gen.count_in
-    has_tempo = song.song.tempo is not None
-    want_click = has_tempo and (click == "on" or (click == "auto" and Role.CLICK not in roles))
-    want_guide = bool(song.song.sections) and (
-        guide == "on" or (guide == "auto" and Role.GUIDE not in roles))
-    return want_click, want_guide, count_in if has_tempo else 0
 
 
 def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,

@@ -7,7 +7,6 @@ and a message: a cue that cannot be spoken must not stop a song.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +14,10 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from player.setlist.generate import WORDS
+
 SOUNDS = Path(__file__).resolve().parents[1] / "sounds"
 CLICKS = ("accent", "beat", "sub")
-NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-           "twelve")
-WORDS = ("intro", "verse", "pre-chorus", "chorus", "bridge", "tag", "outro", "instrumental",
-         "interlude", "breakdown", "ending", "vamp", "last-time", *NUMBERS)
 
 
 @dataclass
@@ -48,30 +45,3 @@ def load_sounds(rate: int) -> Sounds:
     click = {name: _load(SOUNDS / "click" / f"{name}.wav", rate, errors) for name in CLICKS}
     words = {name: _load(SOUNDS / "voice" / f"{name}.ogg", rate, errors) for name in WORDS}
     return Sounds(click, words, errors)
-
-
-def words_for(name: str) -> list[str]:
-    """The voice-pack words that say a section name ("Pre-Chorus 2" -> pre-chorus, two); [] if none.
-
-    The section's kind must be in the pack; a trailing number 1-12 is spoken after it.
-    """
-    tokens = re.findall(r"[a-z]+|\d+", name.lower())
-    if not tokens:
-        return []
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        pair = "-".join(tokens[i:i + 2])
-        if pair in WORDS and not pair.split("-")[-1].isdigit():
-            out.append(pair)
-            i += 2
-            continue
-        token = tokens[i]
-        if token.isdigit() and 1 <= int(token) <= len(NUMBERS) and out:
-            out.append(NUMBERS[int(token) - 1])
-        elif token in WORDS and token not in NUMBERS:
-            out.append(token)
-        elif not out:
-            return []  # a kind the pack cannot say: say nothing rather than half a name
-        i += 1
-    return out

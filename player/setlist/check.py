@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.setlist.generate import generation, words_for
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.rig import NO_BUS, Rig, load_rig
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
@@ -213,5 +215,21 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                 add(Severity.ERROR, f"section {section.name!r} starts at {start:.2f} s, after the "
                     f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
                     "seconds"), "fix the bar or time, or check the tempo.")
+    _check_generated(loaded, report.entry, add)
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     report.problems.sort(key=lambda p: order.index(p.severity))
+
+
+def _check_generated(loaded: SongFolder, entry: Entry | None, add: Callable[..., None]) -> None:
+    """What the generated click and spoken cues will do, and section names they cannot say."""
+    click, guide, count_in = generation(loaded, entry)
+    if loaded.song.tempo is None and (loaded.song.generate.click == "on" or count_in):
+        add(Severity.WARNING, "a generated click or count-in needs a [tempo]; none will play.",
+            ("generate",), "add a [tempo] table with bpm.")
+    if guide:
+        silent = [s.name for s in loaded.song.sections if s.cue and not words_for(s.name)]
+        if silent:
+            add(Severity.INFO, f"spoken cues: no voice for {', '.join(repr(n) for n in silent)}; "
+                "those sections are not announced.", ("sections",),
+                "name them Intro, Verse, Pre-Chorus, Chorus, Bridge, Tag, Outro, Instrumental, "
+                "Interlude, Breakdown or Ending (a number 1-12 may follow), or set `cue = false`.")

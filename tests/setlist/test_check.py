@@ -174,3 +174,15 @@ def test_demo_setlist_can_run() -> None:
     assert {44100, 48000} <= rates
     size = sum(p.stat().st_size for p in (ROOT / "setlists" / "demo").rglob("*") if p.is_file())
     assert size < 20 * 1024 * 1024
+
+
+def test_sections_the_voice_cannot_say_are_noted(show: Path) -> None:
+    toml = show.parent / "one" / "song.toml"
+    toml.write_text(SONG.replace('name = "Verse"', 'name = "Solo Bridge"')
+                    .replace('[tempo]', '[generate]\nguide = "on"\n[tempo]'))
+    report = check_show(show, device=SIXTEEN)
+    assert report.ok
+    [note] = [p for p in report.songs[0].problems if "spoken cues" in p.message]
+    assert "'Solo Bridge'" in note.message and "Intro" not in note.message.split(":")[1]
+    assert note.severity is Severity.INFO and "cue = false" in (note.fix or "")
+    assert not [p for p in report.songs[1].problems if "spoken cues" in p.message]
