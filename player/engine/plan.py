@@ -6,6 +6,7 @@ the tempo map; they are stateful, so a plan feeds one deck.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,12 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
             bars = count_in
         sounds = load_sounds(rate)
         in_ears = rig.bus_for(Role.CLICK)
+        # A generated click or guide replaces the song's own (two clicks would flam): those stems
+        # are muted, and the engineer can bring them back in the mixer.
+        for i, lv in enumerate(levels):
+            if (lv.role is Role.CLICK and want_click and tempo is not None) or (
+                    lv.role is Role.GUIDE and want_guide):
+                levels[i] = dataclasses.replace(lv, mute=True)
         if want_click and tempo is not None:
             sources.append(ClickSource(tempo, sounds, SUBDIVISIONS[gen.subdivision]))
             levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db + gain,
