@@ -235,3 +235,29 @@ def test_panic_fades_everything_out_in_one_second(tmp_path: Path) -> None:
         assert done and "panic" in done[-1].detail
     finally:
         h.close()
+
+
+def test_next_section_at_section_end_and_previous_section(tmp_path: Path) -> None:
+    h = Harness(tmp_path, bpm=247, seconds=6.0, song_toml=SECTIONS)
+    try:
+        b_start, c_start = bar_frame(3, 247), bar_frame(5, 247)
+        h.send(m.Cue(0))
+        h.send(m.Play())
+        h.run(100)  # in A
+        h.send(m.Jump(relative=1, mode=m.JumpMode.SECTION_END))  # to B when A ends (= B: no jump)
+        h.run(2)
+        assert h.status.read().pending == b_start and h.status.read().pending_section == 1
+        h.send(m.CancelJump())
+        h.send(m.DoAction(m.Action.JUMP_TO_SECTION, "c"))  # by name, in the current mode (bar)
+        out = h.run(400)
+        land = bar_frame(2, 247)
+        np.testing.assert_array_equal(out[land - 102 * BLOCK + h.transport.xfade:][:1000],
+                                      counter(1000, offset=c_start + h.transport.xfade))
+        assert h.status.read().section == 2
+        h.send(m.DoAction(m.Action.PREVIOUS_SECTION))  # less than a bar into C: back to B
+        h.run(400)
+        assert h.transport.jumps == 2 and h.status.read().section == 1
+        done = [e.detail for e in h.events if isinstance(e, m.ActionDone)]
+        assert done[0].startswith("to C") and done[1].startswith("to B")
+    finally:
+        h.close()
