@@ -16,6 +16,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+from player.actions import Action
 from player.engine import messages as m
 from player.engine.process import EXIT_DEVICE_LOST, main
 from player.engine.status import State, Status, StatusBlock
@@ -23,7 +24,10 @@ from player.engine.status import State, Status, StatusBlock
 MAX_RESTARTS_PER_MINUTE = 5
 
 # Commands whose effect is the show's state: replayed into a new engine process after a restart.
-_REPLAYED = (m.SetStem, m.SoloRole, m.SetBus, m.SetMaster)
+_REPLAYED = (m.SetStem, m.SoloRole, m.SetBus, m.SetMaster, m.SetClick, m.SetGuide, m.MuteRole,
+             m.SetJumpMode)
+_REPLAYED_ACTIONS = frozenset({Action.CLICK_TOGGLE, Action.GUIDE_TOGGLE, Action.MUTE_ROLE,
+                               Action.MASTER_UP, Action.MASTER_DOWN, Action.JUMP_MODE_CYCLE})
 
 
 class Engine:
@@ -139,7 +143,8 @@ class Engine:
             self._mix.clear()
         elif isinstance(command, m.Cue):
             self._mix = [c for c in self._mix if not isinstance(c, (m.SetStem, m.SoloRole))]
-        elif isinstance(command, _REPLAYED):
+        elif isinstance(command, _REPLAYED) or (isinstance(command, m.DoAction)
+                                                 and command.action in _REPLAYED_ACTIONS):
             self._mix.append(command)
         self._put(command)
 

@@ -289,7 +289,7 @@ class Navigator:
             if tempo is not None:
                 where = tempo.locate(position)
                 values.update(bar=where.bar, beat=where.beat, beats_in_bar=where.beats_in_bar,
-                              bpm=where.bpm)
+                              bpm=where.bpm, tick=min(959, int(where.fraction * 960)))
                 if position < 0:
                     values["count_in"] = len(tempo.beats(position, 0))
             i = self.section_at(voice, max(0, position))

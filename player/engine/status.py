@@ -35,7 +35,7 @@ class State(IntEnum):
 FIELDS = ("seq", "state", "song", "position", "length", "rate", "block", "outputs", "stems",
           "late", "dropped", "callbacks", "load", "load_max", "skipped", "wall", "buffered",
           # musical time (bar 0 / section -1 / pending -1 when unknown or none)
-          "bar", "beat", "beats_in_bar", "bpm", "section", "next_section", "pending",
+          "bar", "beat", "tick", "beats_in_bar", "bpm", "section", "next_section", "pending",
           "pending_section", "jump_mode", "vamp", "vamp_start", "vamp_end", "count_in", "click",
           "guide", "master_db", "jumps", "jump_misses")
 _IDX = {name: i for i, name in enumerate(FIELDS)}
@@ -67,6 +67,7 @@ class Status:
     buffered: int  # frames of the current song decoded ahead of the play position
     bar: int = 0  # 1-based; 0: the song has no tempo; negative: count-in bars (-2, -1)
     beat: int = 0  # 1-based beat (click pulse) within the bar
+    tick: int = 0  # 0-959: how far into the beat (960 ticks a beat, as in MIDI sequencers)
     beats_in_bar: int = 0
     bpm: float = 0.0  # at the play position (pulses per minute, as in song.toml)
     section: int = -1  # index into the song's sections
