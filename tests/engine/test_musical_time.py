@@ -118,7 +118,8 @@ def test_count_in_plays_before_bar_one_on_the_in_ears_only(tmp_path: Path) -> No
         out = h.run(2, channel=None)
         st = h.status.read()
         assert st.state is State.COUNT_IN and st.bar == -1 and st.count_in == 3  # beat 1 has sounded
-        assert (st.beat, st.tick, st.beats_in_bar, st.bpm) == (1, 10, 4, 120)  # 256 of 24,000 frames
+        # Musical fields are computed at each control tick: here after the first block (128 frames).
+        assert (st.beat, st.tick, st.beats_in_bar, st.bpm) == (1, 5, 4, 120)
         out = np.concatenate([out, h.run(96000 // BLOCK, channel=None)])
         first = 96000  # the song's first sample, after one bar of count-in
         clicks = onsets(out[:first, 0], quiet=50)
