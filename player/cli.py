@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--rig", help="rig name or path; default: the setlist's, else 'default'")
     render.add_argument("--per-channel", action="store_true",
                         help="also write one mono file per output channel")
+    for what in ("click", "guide"):
+        render.add_argument(f"--{what}", choices=("auto", "on", "off"),
+                            help=f"generated {what}: override the song's and the setlist's choice")
+    render.add_argument("--count-in", type=int, choices=(0, 1, 2), help="bars of count-in before bar 1")
+    render.add_argument("--onsets", action="store_true",
+                        help="list where the generated click and cues start (bar.beat, frame)")
     render.set_defaults(run=_render)
 
     play = sub.add_parser("play", help="run the show from a setlist")
