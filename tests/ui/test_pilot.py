@@ -148,3 +148,38 @@ async def _setup(engine: Engine, setlist: Path) -> None:
         await pilot.press("escape")
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.get_screen("performance"), "back to the show")
+
+
+def test_engine_crash_is_a_notice_and_the_screen_stays(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_crash(engine, setlist))
+
+
+async def _crash(engine: Engine, setlist: Path) -> None:
+    import os
+    import signal
+
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        first = engine.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        await until(pilot, lambda: "audio engine stopped" in screen_text(app), "the crash notice")
+        await until(pilot, lambda: engine.pid != first and engine.alive, "a new engine process")
+        await until(pilot, lambda: "Audio engine restarted" in screen_text(app), "the restart notice")
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
+                    "the same song cued again")
+        await pilot.press("space")
+        await until(pilot, lambda: engine.status().state is State.PLAYING, "playing on")
+        assert app.is_running
+
+
+def test_the_ui_process_never_loads_portaudio_or_mido() -> None:
+    """PortAudio stays in the engine process, MIDI in the engine process (design.md)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, player.ui.app, player.ui.screens, player.engine.engine; "
+            "print(sorted(m for m in ('sounddevice', 'mido', 'rtmidi') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
