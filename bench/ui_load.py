@@ -11,9 +11,10 @@ bench/jack.py's 24 stereo stems, one of which is a counter routed alone to outpu
 captures ``system:monitor_7`` and every block must be the counter block that follows in time, so
 dropped blocks are counted from the audio (``bench.jack.count_glitches``), not from flags.
 
-Baseline, in the same run, alternating slice by slice (ours, bare, ours, bare...): the bare
+Baseline, in the same run, alternating slice by slice (ours, engine, bare, ours, ...): the bare
 sounddevice player of bench/realtime.py (``bench.jack.BarePlayer``), the same counter from memory to
-the same output with the same block size, no UI.
+the same output with the same block size, no UI; and, to tell the UI's share from the engine's, the
+engine alone (``Engine`` started by this script, as bench/realtime.py does, with no UI).
 
 Also measured per slice of ours: the UI process's CPU share over the recorded slice (target <= 15% of
 a core while playing), its engine process's share, and cold start: from starting ``player play`` to
@@ -123,6 +124,30 @@ class UiProcess:
         return self.proc.returncode
 
 
+def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
+    """The engine with no UI, started and playing as bench/realtime.py starts it."""
+    import time
+
+    from player.engine import messages as m
+    from player.engine.engine import Engine
+    from player.engine.status import State
+
+    eng = Engine(log=log, midi="off")
+    eng.start()
+    eng.send(m.LoadSetlist(setlist.resolve()))
+    eng.send(m.Cue(0))
+    seen: list[m.Event] = []
+    if not eng.wait_for(m.DeviceBack, 15, seen) and not any(isinstance(e, m.DeviceBack) for e in seen):
+        raise RuntimeError(f"device never opened: {seen}")
+    if not any(isinstance(e, m.SongLoaded) for e in seen) and not eng.wait_for(m.SongLoaded, 15, seen):
+        raise RuntimeError(f"song never loaded: {seen}")
+    time.sleep(0.5)
+    eng.send(m.Play())
+    if not eng.wait_state(State.PLAYING, 3):
+        raise RuntimeError("the engine did not play")
+    return eng
+
+
 def main() -> int:  # noqa: C901, PLR0915
     import argparse
     import shutil
@@ -132,10 +157,12 @@ def main() -> int:  # noqa: C901, PLR0915
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="2 slices of 10 s per player")
-    ap.add_argument("--minutes", type=float, default=5.0, help="minutes of ours (5), as many bare")
+    ap.add_argument("--minutes", type=float, default=5.0, help="minutes of ours (5), as many of each other")
     ap.add_argument("--slice", type=float, default=60.0, help="seconds per slice (60)")
     ap.add_argument("--block", type=int, default=128)
     ap.add_argument("--size", default="80x24", help="terminal size of the UI (80x24)")
+    ap.add_argument("--players", default="ours,engine,bare",
+                    help="which players take turns (ours,engine,bare)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     args = ap.parse_args()
     slice_s = 10.0 if args.quick else args.slice
@@ -163,15 +190,16 @@ def main() -> int:  # noqa: C901, PLR0915
     print("  slice  player  blocks  dropped  discont  silent  rec-missed  xruns  steal-s  "
           "cold-start-s  ui-cpu%  engine-cpu%  screen-kB/s", flush=True)
     rec = bj.Recorder(server.name, [bj.COUNTER_OUTPUT], slice_s, name="bench-ui")
-    totals = {"ours": bj.Glitches(0, 0, 0, 0, 0, 0), "bare": bj.Glitches(0, 0, 0, 0, 0, 0)}
-    seconds = {"ours": 0.0, "bare": 0.0}
+    players = [p.strip() for p in args.players.split(",") if p.strip()]
+    totals = {p: bj.Glitches(0, 0, 0, 0, 0, 0) for p in players}
+    seconds = {p: 0.0 for p in players}
     cold: list[float] = []
     ui_cpu: list[float] = []
     engine_cpu: list[float] = []
     try:
-        for i in range(2 * n_slices):
-            who = "ours" if i % 2 == 0 else "bare"
-            ui = bare = None
+        for i in range(len(players) * n_slices):
+            who = players[i % len(players)]
+            ui = bare = eng = None
             extra = ""
             try:
                 if who == "ours":
@@ -181,6 +209,9 @@ def main() -> int:  # noqa: C901, PLR0915
                     time.sleep(1.5)  # the engine opens the device and loads the song
                     ui.press(" ")
                     time.sleep(1.5)
+                elif who == "engine":
+                    eng = start_engine(setlist, work / f"engine-alone-{i}.log")
+                    time.sleep(1.0)
                 else:
                     bare = bj.BarePlayer(block, 7)
                     time.sleep(1.0)
@@ -208,6 +239,11 @@ def main() -> int:  # noqa: C901, PLR0915
                         extra += f"  (player play exited {code})"
                 if bare is not None:
                     bare.close()
+                if eng is not None:
+                    from player.engine import messages as m
+
+                    eng.send(m.Stop())
+                    eng.close()
             g = bj.count_glitches(captured[0], block, times)
             totals[who] = totals[who] + g
             seconds[who] += captured.shape[1] / bj.RATE
@@ -225,15 +261,19 @@ def main() -> int:  # noqa: C901, PLR0915
         else:
             print(f"work folder kept: {work}")
 
-    ours, base = totals["ours"], totals["bare"]
-    om, bm = seconds["ours"] / 60, seconds["bare"] / 60
-    opm = ours.bad / om if om else float("nan")
-    bpm = base.bad / bm if bm else float("nan")
     print("\nSummary")
-    print(f"  dropped blocks: ours (UI + engine) {ours.bad} in {om:.1f} min ({opm:.2f}/min), bare "
-          f"{base.bad} in {bm:.1f} min ({bpm:.2f}/min); ratio {bj.ratio(opm, bpm)}; "
-          f"target ours <= bare: {'met' if opm <= bpm else 'NOT met'}")
-    print(f"  silent blocks ours/bare {ours.silent_blocks}/{base.silent_blocks} (ours > 0: not playing)")
+    per_min = {}
+    for who in players:
+        minutes = seconds[who] / 60
+        per_min[who] = totals[who].bad / minutes if minutes else float("nan")
+        print(f"  dropped blocks, {who:6s}: {totals[who].bad} in {minutes:.1f} min "
+              f"({per_min[who]:.2f}/min); silent blocks {totals[who].silent_blocks}")
+    if "ours" in per_min and "bare" in per_min:
+        print(f"  ratio ours (UI + engine) / bare: {bj.ratio(per_min['ours'], per_min['bare'])}; "
+              f"target ours <= bare: {'met' if per_min['ours'] <= per_min['bare'] else 'NOT met'}")
+    if "ours" in per_min and "engine" in per_min:
+        print(f"  ratio ours / engine alone: {bj.ratio(per_min['ours'], per_min['engine'])} "
+              "(what the UI adds)")
     print(f"  UI CPU while playing, % of a core per slice: {bj.fmt_stats(ui_cpu, '%', 1)}; "
           f"target <= 15%: {'met' if ui_cpu and max(ui_cpu) <= 15 else 'NOT met'}")
     print(f"  engine CPU, % of a core per slice: {bj.fmt_stats(engine_cpu, '%', 1)}")
