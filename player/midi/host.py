@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from player.engine import messages as m
-from player.midi import learn
+from player.midi import jackclock, learn
 from player.midi.clock import Clock
 from player.midi.grammar import Fired, Matcher, compile_map, key_of, merge
 from player.midi.listener import Input, Inputs, choose_api
@@ -47,7 +47,7 @@ class MidiHost:
         self.api: str | None = None
         self.inputs: Inputs | None = None
         self.output: Output | None = None
-        self.clock: Clock | None = None
+        self.clock: Clock | jackclock.JackClock | None = None
         self.matcher = Matcher()
         self.rig: Rig | None = None
         self.rig_file: Path | None = None
@@ -79,7 +79,6 @@ class MidiHost:
                 return
             self.inputs = Inputs(self.api, self._received, self._report_input)
             self.output = Output(self.api, self._report_output)
-            self.clock = Clock(self.output.send, self.status)
         preset_input = self._rebuild()
         assert self.inputs is not None and self.output is not None
         if self.ports == "all":
@@ -90,6 +89,22 @@ class MidiHost:
                                     bool(pattern))
         self.output.configure(rig.midi.output)
         self._scan()
+        self._setup_clock(rig)
+
+    def _setup_clock(self, rig: Rig) -> None:
+        """On JACK, the sample-accurate clock process; elsewhere (or without JACK-Client) a thread
+        sending through RtMidi, whose pulses land on period boundaries."""
+        if not rig.midi.clock or self.output is None:
+            if self.clock is not None:
+                self.clock.close()
+                self.clock = None
+            return
+        if self.clock is not None:
+            return
+        if self.api == "UNIX_JACK" and jackclock.available() and getattr(self.status, "path", None):
+            self.clock = jackclock.JackClock(self.status.path, self.output.port)
+        else:
+            self.clock = Clock(self.output.send, self.status)
 
     def _rebuild(self) -> str:
         """Compile the map (preset + rig entries); returns the preset's port pattern."""
@@ -186,6 +201,9 @@ class MidiHost:
             self.inputs.scan()
         if self.output is not None:
             self.output.scan()
+            clock = self.clock
+            if isinstance(clock, jackclock.JackClock) and self.output.port != clock.destination:
+                clock.connect(self.output.port)
 
     def _save_learned(self, armed: m.MidiLearn, key: tuple[int, int, int, int], port: str) -> None:
         entry = learn.entry_for(key, armed.action.value, armed.arg)

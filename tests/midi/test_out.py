@@ -8,6 +8,7 @@ against JACK's own frame count. A second client receives the MIDI with the frame
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,28 +26,79 @@ from tests.support.jackserver import JackServer
 RATE = 48000
 
 
+def _receiver_main(name: str, conn) -> None:  # noqa: ANN001
+    """The receiver's own process: its JACK callback never waits for this test's GIL."""
+    import sys
+
+    import jack
+
+    sys.setswitchinterval(0.0002)  # the JACK callback must not wait for this process's main thread
+    events: list[tuple[int, bytes]] = []
+    xruns: list[int] = []
+    client = jack.Client(name, no_start_server=True)
+    port = client.midi_inports.register("in")
+
+    @client.set_xrun_callback
+    def _xrun(_delay: float) -> None:
+        xruns.append(client.last_frame_time)
+
+    @client.set_process_callback
+    def _process(frames: int) -> None:
+        t = client.last_frame_time
+        for offset, data in port.incoming_midi_events():
+            events.append((t + offset, bytes(data)))
+
+    client.activate()
+    conn.send(client.blocksize)
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            break
+        if request == "events":
+            conn.send(list(events))
+        elif request == "xruns":
+            conn.send(list(xruns))
+        elif request == "clock connected":
+            conn.send(any(p.name.startswith("stageplayer-midi-clock")
+                          for p in client.get_all_connections(port)))
+        else:
+            break
+    client.deactivate()
+    client.close()
+
+
 class Receiver:
-    """A JACK client with a MIDI input (a keyboard rig or lighting desk): every event and its frame."""
+    """A JACK client with a MIDI input (a keyboard rig or lighting desk), in a process of its own:
+    every event and its frame."""
 
     def __init__(self, name: str = "clockrx") -> None:
-        import jack
+        import multiprocessing as mp
 
-        self.events: list[tuple[int, bytes]] = []
-        self.client = jack.Client(name, no_start_server=True)
-        self.port = self.client.midi_inports.register("in")
-        self.block = self.client.blocksize
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_receiver_main, args=(name, child), daemon=True)
+        self._proc.start()
+        assert self._conn.poll(20), "the receiver did not start"
+        self.block = self._conn.recv()
 
-        @self.client.set_process_callback
-        def _process(frames: int) -> None:
-            t = self.client.last_frame_time
-            for offset, data in self.port.incoming_midi_events():
-                self.events.append((t + offset, bytes(data)))
+    @property
+    def events(self) -> list[tuple[int, bytes]]:
+        self._conn.send("events")
+        return self._conn.recv()
 
-        self.client.activate()
+    @property
+    def xruns(self) -> list[int]:
+        self._conn.send("xruns")
+        return self._conn.recv()
+
+    def clock_connected(self) -> bool:
+        self._conn.send("clock connected")
+        return self._conn.recv()
 
     def close(self) -> None:
-        self.client.deactivate()
-        self.client.close()
+        self._conn.send("stop")
+        self._proc.join(5)
 
 
 class Playhead:
@@ -60,22 +112,27 @@ class Playhead:
         self.started_at: int | None = None  # JACK frame time of the cycle that played frame 0
         self.playing = threading.Event()
         self.client = jack.Client("playhead", no_start_server=True)
+        out = self.client.outports.register("out")  # the engine's audio output, which the clock follows
 
         @self.client.set_process_callback
         def _process(frames: int) -> None:
             playing = self.playing.is_set()
-            if playing and self.started_at is None:
-                self.started_at = self.client.last_frame_time
+            if playing:
+                if self.started_at is None:
+                    self.started_at = self.client.last_frame_time
+                self.position += frames  # the engine publishes the position after its block
             st = self.status
             st.begin()
             st.set("state", 1 if playing else 0)
             st.set("rate", RATE)
             st.set("position", self.position)
             st.end()
-            if playing:
-                self.position += frames
 
         self.client.activate()
+        self.client.connect(out, "system:playback_16")
+        deadline = time.monotonic() + 5  # the clock process orders itself after the engine
+        while not self.client.get_all_connections(out)[1:] and time.monotonic() < deadline:
+            time.sleep(0.02)
         time.sleep(0.3)  # the engine's callback runs long before a song starts
 
     def close(self) -> None:
@@ -85,9 +142,27 @@ class Playhead:
 
 @pytest.fixture
 def receiver(midi_jack: JackServer) -> Iterator[Receiver]:
+    # The receiver's and the playhead's JACK callbacks run in this process, beside the host's
+    # threads: hand the GIL over often, as the engine process does, or a callback misses its cycle.
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
     r = Receiver()
     yield r
     r.close()
+    sys.setswitchinterval(saved)
+
+
+def clock_ready(host: Host, receiver: Receiver) -> None:
+    """Configured with a clock; its process started and connected to the receiver."""
+    host.configure(test_rig(input="", output="clockrx", clock=True))
+    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if receiver.clock_connected():
+            time.sleep(0.1)
+            return
+        time.sleep(0.02)
+    raise AssertionError("the MIDI clock never connected to the receiver")
 
 
 def ramp_song() -> Song:
@@ -99,8 +174,7 @@ def ramp_song() -> Song:
 
 
 def test_song_messages_and_clock_follow_the_tempo_ramp(host: Host, receiver: Receiver) -> None:
-    host.configure(test_rig(input="", output="clockrx", clock=True))
-    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    clock_ready(host, receiver)
     song = ramp_song()
     tm = TempoMap.of(song, RATE)
     assert tm is not None
@@ -110,49 +184,58 @@ def test_song_messages_and_clock_follow_the_tempo_ramp(host: Host, receiver: Rec
         time.sleep(0.1)
         host.run(lambda: host.midi.transport(True, 0))
         playhead.playing.set()
-        seconds = 3.0
-        time.sleep(seconds)
+        time.sleep(3.0)
         stopped_at = playhead.position
         host.run(lambda: host.midi.transport(False, stopped_at))
-        time.sleep(0.1)
+        time.sleep(0.2)
     finally:
         playhead.close()
-
-    kinds = [data for _, data in receiver.events]
-    assert kinds[0] == bytes([0xC2, 5]), "Program Change on load, on the song's channel 3"
-    assert bytes([0x99, 36, 100]) in kinds and bytes([START]) in kinds
-    assert kinds.index(bytes([START])) < kinds.index(bytes([CLOCK])), "Start comes before the first pulse"
-    assert kinds[-1] == bytes([STOP])
-
-    got = np.array([t for t, data in receiver.events if data == bytes([CLOCK])], dtype=np.int64)
-    expected = np.array([tm.frame_at_quarters(k / 24) for k in range(len(got))])
-    due = int(np.searchsorted([tm.frame_at_quarters(k / 24) for k in range(2000)], stopped_at))
-    # Every pulse up to the stop (the stop itself races the last few milliseconds of pulses); that
-    # none is missing or doubled in between is checked by each pulse's place below.
-    assert due - 4 <= len(got) <= due + 1, f"{len(got)} pulses, the song had {due} up to the stop"
     assert playhead.started_at is not None
-    error = got - playhead.started_at - expected
-    error -= int(np.median(error))  # a constant latency is fine; what matters is each pulse's place
+    events, xruns = receiver.events, np.array(receiver.xruns, dtype=np.int64)
     block = receiver.block
-    # RtMidi's JACK output delivers at the start of the next cycle (a pulse lands up to a period
-    # late), and the position is extrapolated from the status' wall times: allow two periods. The
-    # measured spread is in docs/midi.md (bench/midi_latency.py --clock).
-    tolerance = 2 * block + RATE * 0.0005
-    assert np.abs(error).max() <= tolerance, f"pulse placement error up to {np.abs(error).max()} frames"
-    spacing = np.diff(got) - np.diff(expected)
-    assert np.abs(spacing).max() <= tolerance
-    assert np.diff(expected)[:24].mean() > 1.4 * np.diff(expected)[-24:].mean(), "the test covers the ramp"
+
+    def near_xrun(frame: float) -> bool:
+        """A cycle the server missed loses or repeats its MIDI: judged apart (a loaded machine)."""
+        return bool(xruns.size) and bool(np.any(np.abs(xruns - frame) < 4 * block))
+
+    kinds = [data for t, data in events]
+    if not xruns.size:
+        assert kinds[0] == bytes([0xC2, 5]), "Program Change on load, on the song's channel 3"
+        assert bytes([0x99, 36, 100]) in kinds and bytes([START]) in kinds
+        assert kinds.index(bytes([START])) < kinds.index(bytes([CLOCK])), "Start before the first pulse"
+        assert kinds[-1] == bytes([STOP])
+
+    grid = np.array([tm.frame_at_quarters(k / 24) for k in range(2000)])
+    got = np.array([t for t, data in events if data == bytes([CLOCK])], dtype=np.int64)
+    rel = got - playhead.started_at  # each pulse is matched to the nearest pulse of the map
+    after = np.clip(np.searchsorted(grid, rel), 1, len(grid) - 1)
+    index = np.where(np.abs(grid[after - 1] - rel) <= np.abs(grid[after] - rel), after - 1, after)
+    error = rel - grid[index]
+    latency = float(np.median(error))  # 0 when the clock runs after the engine, as it arranges
+    clean = np.array([not near_xrun(t) for t in got])
+    tolerance = RATE * 0.0005  # the issue's 0.5 ms
+    worst = np.abs(error[clean] - latency).max()
+    assert worst <= tolerance, f"a pulse {worst} frames from its place ({len(xruns)} xruns)"
+    assert worst <= 1, "written at the pulse's own frame: exact to the rounding"
+    assert len(set(index[clean].tolist())) == int(clean.sum()), "a pulse came twice"
+    due = int(np.searchsorted(grid, stopped_at))
+    missing = [k for k in range(0, due - 4) if k not in set(index.tolist())
+               and not near_xrun(playhead.started_at + grid[k] + latency)]
+    assert not missing, f"pulses never sent: {missing[:10]} ({len(xruns)} xruns)"
+    assert len(got) <= due + 1 + len(xruns) * 4
+    assert np.diff(grid[:24]).mean() > 1.4 * np.diff(grid[index[-24:]]).mean(), "the test covers the ramp"
 
 
 def test_jump_sends_song_position_pointer(host: Host, receiver: Receiver) -> None:
-    host.configure(test_rig(input="", output="clockrx", clock=True))
-    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    clock_ready(host, receiver)
     song = ramp_song()
     tm = TempoMap.of(song, RATE)
     host.run(lambda: host.midi.song_cued(0, song, tm, RATE))
     host.run(lambda: host.midi.jumped(tm.frame_at(3)))  # stopped: pointer only
     host.run(lambda: host.midi.transport(True, tm.frame_at(5)))  # resume mid-song: pointer + Continue
     host.run(lambda: host.midi.transport(False, tm.frame_at(5)))
-    time.sleep(0.1)
+    deadline = time.monotonic() + 5  # the clock process takes a moment to start
+    while len(receiver.events) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
     kinds = [data for _, data in receiver.events if data[0] != CLOCK]
     assert kinds[1:] == [bytes([SPP, 32, 0]), bytes([SPP, 64, 0]), bytes([CONTINUE]), bytes([STOP])]
