@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/midi_latency.py             # 50 trials at 128 and 64 frames, 60 s burst
     .venv/bin/python bench/midi_latency.py --quick     # 10 trials, 10 s burst
+    .venv/bin/python bench/midi_latency.py --clock     # MIDI clock pulse spacing over a tempo ramp
 
 Everything is measured in JACK frames by one JACK client in a process of its own (the "pedal"): it
 writes Program Change 0 at a chosen frame of a cycle (random offset in the block) on its MIDI
@@ -31,12 +32,14 @@ sys.path.insert(0, str(_ROOT))
 
 # Shared int64 slots between the pedal process and the bench.
 (SEND_AT, SENT, ONSET, ONSET_VALUE, IMPULSE_AT, IMPULSE_SENT, BURST_N, BURST_EVERY, BURST_SENT,
- READY, NOW, BYTE1) = range(12)
+ READY, NOW, RX_N) = range(12)
 SLOTS = 16
+RX_MAX = 20000  # MIDI events the pedal's input keeps (frame, first byte)
 
 
-def pedal_main(server: str, slots, monitor: int, conn) -> None:  # noqa: ANN001
-    """The pedal + watcher: one JACK client, so send and onset share one frame clock."""
+def pedal_main(server: str, slots, monitor: int, conn, rx=None) -> None:  # noqa: ANN001
+    """The pedal + watcher: one JACK client, so send and onset share one frame clock. With ``rx``
+    it also has a MIDI input ``benchpedal:rx`` (a clock receiver) noting each event's frame."""
     import jack
     import numpy as np
 
@@ -45,12 +48,19 @@ def pedal_main(server: str, slots, monitor: int, conn) -> None:  # noqa: ANN001
     watch = client.inports.register("watch")
     imp = client.outports.register("impulse")
     cal = client.inports.register("cal")
+    rx_port = client.midi_inports.register("rx") if rx is not None else None
     burst_next = [0]
 
     @client.set_process_callback
     def _process(frames: int) -> None:
         now = client.last_frame_time
         slots[NOW] = now
+        if rx_port is not None:
+            for off, data in rx_port.incoming_midi_events():
+                n = slots[RX_N]
+                if n < RX_MAX:
+                    rx[2 * n], rx[2 * n + 1] = now + off, bytes(data[:1])[0]
+                    slots[RX_N] = n + 1
         midi.clear_buffer()
         b = imp.get_array()
         b.fill(0)
@@ -162,6 +172,89 @@ def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  
     return slots[ONSET] - sent, slots[ONSET_VALUE] - 1
 
 
+def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
+    """MIDI clock from the engine over a tempo ramp: each pulse's frame at a JACK MIDI input against
+    the tempo map, the song's frame 0 located by the counter on the monitor. Both clocks: the JACK
+    clock process (default) and the RtMidi thread (``STAGEPLAYER_MIDI_CLOCK=thread``)."""
+    import time
+
+    import numpy as np
+
+    from bench import jack as bj
+
+    block = 128
+    song = media.song(work / "songs" / "ramp", tones=0)
+    (song / "song.toml").write_text(
+        'title = "Ramp"\n[tempo]\nbpm = 120\n[[tempo.changes]]\nbar = 3\nbpm = 180\nramp_bars = 4\n'
+        '[[stems]]\nfile = "click.wav"\nrole = "click"\n')
+    rig = bj.write_rig(work / "rig-clock.toml", block)
+    rig.write_text(rig.read_text() + '[midi]\ninput = ""\noutput = "benchpedal:rx"\nclock = true\n')
+    setlist = bj.write_setlist(work / "set-clock.toml", rig, [song], "clock")
+    server = bj.Server(block, work)
+    bj.use_server(server.name)
+    server.start()
+    from player.engine import messages as m
+    from player.engine.engine import Engine
+    from player.setlist.song import load_song
+    from player.setlist.tempo import TempoMap
+
+    tm = TempoMap.of(load_song(song).song, bj.RATE)
+    grid = np.array([tm.frame_at_quarters(k / 24) for k in range(int(seconds * 8 * 24))])
+    slots = ctx.Array("q", SLOTS, lock=False)
+    rx = ctx.Array("q", 2 * RX_MAX, lock=False)
+    parent, child = ctx.Pipe()
+    pedal = ctx.Process(target=pedal_main, args=(server.name, slots, bj.COUNTER_OUTPUT, child, rx),
+                        daemon=True)
+    pedal.start()
+    assert parent.poll(20) and parent.recv() == "ready"
+    delays = [d for d in (_measure(slots, block, True) for _ in range(5)) if d is not None]
+    monitor = int(np.median([d[0] for d in delays])) if delays else block
+    print(f"\n== MIDI clock, {block} frames, 120 -> 180 bpm ramp over bars 3-6, {seconds:.0f} s; "
+          f"target: spacing within 0.5 ms (24 frames)", flush=True)
+    for mode in ("jack", "thread"):
+        os.environ["STAGEPLAYER_MIDI_CLOCK"] = mode
+        eng = Engine(log=work / f"engine-clock-{mode}.log")
+        eng.start()
+        try:
+            eng.send(m.LoadSetlist(setlist.resolve()))
+            eng.send(m.Cue(0))
+            eng.wait_for(m.DeviceBack, 15)
+            time.sleep(2.0)  # the clock process starts and connects
+            for i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT):
+                slots[i] = -1
+            slots[RX_N] = 0
+            time.sleep(0.05)
+            slots[SENT] = slots[NOW]  # arms the onset detector
+            xr0 = server.xrun_lines()
+            eng.send(m.Play())
+            time.sleep(seconds)
+            eng.send(m.Stop())
+            time.sleep(0.3)
+            xruns = server.xrun_lines() - xr0
+        finally:
+            eng.close()
+        n = slots[RX_N]
+        frames = np.array([rx[2 * i] for i in range(n) if rx[2 * i + 1] == 0xF8], dtype=np.int64)
+        onset, value = slots[ONSET], slots[ONSET_VALUE] - 1
+        if onset < 0 or frames.size < 48:
+            print(f"  {mode}: no onset or no pulses ({frames.size})")
+            continue
+        rel = frames - (onset - monitor)  # song frames: MIDI and audio written in the same cycle
+        k = np.arange(frames.size)
+        place = rel - grid[k]
+        spacing = np.diff(rel) - np.diff(grid[k])
+        ms = 1000.0 / bj.RATE
+        print(f"  {mode:6s}: {frames.size} pulses (song frame 0 heard: {value == 0}); placement "
+              f"(pulse frame - tempo map frame, ms): {bj.fmt_stats(place * ms, digits=3)}")
+        print(f"  {mode:6s}: spacing error |interval - map interval| ms: "
+              f"{bj.fmt_stats(np.abs(spacing) * ms, digits=3)}; within 0.5 ms: "
+              f"{np.mean(np.abs(spacing) <= 24) * 100:.1f}%; jackd xrun lines {xruns}", flush=True)
+    os.environ.pop("STAGEPLAYER_MIDI_CLOCK", None)
+    parent.send("stop")
+    pedal.join(5)
+    server.stop()
+
+
 def main() -> int:  # noqa: C901, PLR0915
     import argparse
     import multiprocessing as mp
@@ -177,6 +270,7 @@ def main() -> int:  # noqa: C901, PLR0915
     ap.add_argument("--blocks", type=int, nargs="+", default=[128, 64])
     ap.add_argument("--burst-seconds", type=float, default=None)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--clock", action="store_true", help="only the MIDI clock spacing over a ramp")
     args = ap.parse_args()
     trials = args.trials or (10 if args.quick else 50)
     burst_s = args.burst_seconds or (10.0 if args.quick else 60.0)
@@ -188,6 +282,9 @@ def main() -> int:  # noqa: C901, PLR0915
     song = media.song(work / "songs" / "counter", tones=0)
     ctx = mp.get_context("spawn")
     report = []
+    if args.clock:
+        clock_bench(work, media, 10.0 if args.quick else 30.0, ctx)
+        return 0
     for block in args.blocks:
         rig = bj.write_rig(work / f"rig-{block}.toml", block)
         rig.write_text(rig.read_text() + (
