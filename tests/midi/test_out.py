@@ -239,3 +239,30 @@ def test_jump_sends_song_position_pointer(host: Host, receiver: Receiver) -> Non
         time.sleep(0.02)
     kinds = [data for _, data in receiver.events if data[0] != CLOCK]
     assert kinds[1:] == [bytes([SPP, 32, 0]), bytes([SPP, 64, 0]), bytes([CONTINUE]), bytes([STOP])]
+
+
+def test_without_jack_client_the_thread_clock_still_counts_every_pulse(
+        host: Host, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback (ALSA, CoreMIDI, or no JACK-Client): pulses through RtMidi from a thread.
+    Its timing is only as good as the period (docs/midi.md); here: Start, then every pulse once."""
+    monkeypatch.setenv("STAGEPLAYER_MIDI_CLOCK", "thread")
+    host.configure(test_rig(input="", output="clockrx", clock=True))
+    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    song = ramp_song()
+    tm = TempoMap.of(song, RATE)
+    playhead = Playhead(host.status)
+    try:
+        host.run(lambda: host.midi.song_cued(0, song, tm, RATE))
+        host.run(lambda: host.midi.transport(True, 0))
+        playhead.playing.set()
+        time.sleep(1.5)
+        stopped_at = playhead.position
+        host.run(lambda: host.midi.transport(False, stopped_at))
+        time.sleep(0.2)
+    finally:
+        playhead.close()
+    kinds = [data for _, data in receiver.events]
+    pulses = kinds.count(bytes([CLOCK]))
+    due = sum(1 for k in range(2000) if tm.frame_at_quarters(k / 24) < stopped_at)
+    assert kinds.index(bytes([START])) < kinds.index(bytes([CLOCK])) and kinds[-1] == bytes([STOP])
+    assert due - 6 <= pulses <= due + 1, f"{pulses} pulses, {due} due"
