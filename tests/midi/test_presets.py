@@ -121,3 +121,14 @@ def test_note_on_velocity_zero_is_a_release(host: Host, pedal: Pedal, tmp_path: 
 def test_long_press_without_a_release_is_refused_with_a_reason(entry: dict) -> None:
     with pytest.raises(ValueError, match="release"):
         test_rig(map=[entry])
+
+
+def test_unknown_preset_is_a_clear_problem_and_the_rig_map_still_works(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(preset="mc-six", map=[{"type": "program_change", "program": 4,
+                                                   "action": "stop"}]))
+    problem = host.wait_event(m.Problem)
+    assert problem is not None and "'mc-six' not found" in problem.message
+    assert "morningstar-mc6" in problem.message, "the message lists the presets there are"
+    wait_connected(host, pedal.port)
+    pedal.pc(4)
+    assert host.take() == [(A.STOP, None)]
