@@ -39,17 +39,18 @@ def midi_jack(jack_server: JackServer) -> Iterator[JackServer]:
 
 
 class Pedal:
-    """A foot switch: a JACK MIDI output port that can be unplugged and plugged back."""
+    """A foot switch: a MIDI output port (JACK, or ALSA) that can be unplugged and plugged back."""
 
-    def __init__(self, name: str = PEDAL) -> None:
+    def __init__(self, name: str = PEDAL, api: str = "UNIX_JACK") -> None:
         self.name = name
+        self.api = api
         self.rt = None
         self.plug()
 
     def plug(self) -> None:
         import rtmidi
 
-        self.rt = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=self.name)
+        self.rt = rtmidi.MidiOut(rtapi=getattr(rtmidi, f"API_{self.api}"), name=self.name)
         self.rt.open_virtual_port("out")
 
     def unplug(self) -> None:
@@ -192,6 +193,17 @@ def pedal(midi_jack: JackServer) -> Iterator[Pedal]:
     p.unplug()
 
 
+@pytest.fixture(params=["UNIX_JACK", "LINUX_ALSA"])
+def backend(request: pytest.FixtureRequest, midi_jack: JackServer) -> Iterator[str]:
+    """The MIDI API under test: JACK always; ALSA virtual ports where /dev/snd/seq exists."""
+    if request.param == "LINUX_ALSA" and not os.path.exists("/dev/snd/seq"):
+        pytest.skip("no ALSA sequencer here (/dev/snd/seq)")
+    os.environ["MIDO_BACKEND"] = f"mido.backends.rtmidi/{request.param}"
+    yield request.param
+    os.environ["MIDO_BACKEND"] = "mido.backends.rtmidi/UNIX_JACK"
+
+
 def wait_connected(host: Host, port: str, timeout: float = 5.0) -> None:
-    e = host.wait_event(m.MidiPort, lambda e: e.port == port and e.connected, timeout)
+    # ALSA names ports "client:port 128:0"; JACK "client:port"
+    e = host.wait_event(m.MidiPort, lambda e: e.port.startswith(port) and e.connected, timeout)
     assert e is not None, f"the player never connected to {port}: {host.events}"
