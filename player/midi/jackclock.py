@@ -50,7 +50,8 @@ class JackClock:
         self.destination = destination
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "player.midi.jackclock", status_path, str(os.getpid())],
-            stdin=subprocess.PIPE, close_fds=True)
+            stdin=subprocess.PIPE, close_fds=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         self._lock = threading.Lock()
         self.connect(destination)
 
@@ -107,7 +108,7 @@ class _Clock:
         self.status = StatusBlock(status_path)
         self._seq, self._state = 0, FIELDS.index("state")
         self._position = FIELDS.index("position")
-        self.engine_pid = engine_pid
+        print(f"midi clock for engine pid {engine_pid}: started", file=sys.stderr, flush=True)
         self.commands: deque[tuple[Any, ...]] = deque()
         self.tempo: Any = None
         self.rate = 48000
