@@ -37,9 +37,10 @@ SLOTS = 16
 RX_MAX = 20000  # MIDI events the pedal's input keeps (frame, first byte)
 
 
-def pedal_main(server: str, slots, monitor: int, conn, rx=None) -> None:  # noqa: ANN001
+def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool = False) -> None:  # noqa: ANN001
     """The pedal + watcher: one JACK client, so send and onset share one frame clock. With ``rx``
-    it also has a MIDI input ``benchpedal:rx`` (a clock receiver) noting each event's frame."""
+    it also has a MIDI input ``benchpedal:rx`` (a clock receiver) noting each event's frame;
+    ``loopback`` connects the pedal's own output to it: a count of what JACK delivered."""
     import jack
     import numpy as np
 
@@ -101,6 +102,8 @@ def pedal_main(server: str, slots, monitor: int, conn, rx=None) -> None:  # noqa
     client.connect(f"system:monitor_{monitor}", watch)
     client.connect(imp, "system:playback_16")
     client.connect("system:monitor_16", cal)
+    if loopback and rx_port is not None:
+        client.connect(midi, rx_port)
     slots[READY] = 1
     conn.send("ready")
     try:
@@ -303,7 +306,8 @@ def main() -> int:  # noqa: C901, PLR0915
         for i in range(SLOTS):
             slots[i] = -1 if i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT) else 0
         parent, child = ctx.Pipe()
-        pedal = ctx.Process(target=pedal_main, args=(server.name, slots, bj.COUNTER_OUTPUT, child),
+        rx = ctx.Array("q", 2 * RX_MAX, lock=False)
+        pedal = ctx.Process(target=pedal_main, args=(server.name, slots, bj.COUNTER_OUTPUT, child, rx, True),
                             daemon=True)
         pedal.start()
         assert parent.poll(20) and parent.recv() == "ready"
@@ -354,6 +358,7 @@ def main() -> int:  # noqa: C901, PLR0915
             eng.events()
             dropped0 = eng.status().dropped
             xruns0 = server.xrun_lines()
+            slots[RX_N] = 0
             slots[BURST_SENT] = 0
             slots[BURST_EVERY] = period
             slots[BURST_N] = n
@@ -370,8 +375,9 @@ def main() -> int:  # noqa: C901, PLR0915
                             counts[e.action.value if e.action.value in counts else "other"] += 1
                     break
                 time.sleep(0.05)
+            delivered = sum(1 for i in range(min(slots[RX_N], RX_MAX)) if rx[2 * i + 1] & 0xF0 == 0xB0)
             burst = (n, slots[BURST_SENT], counts, eng.status().dropped - dropped0,
-                     server.xrun_lines() - xruns0)
+                     server.xrun_lines() - xruns0, delivered)
         finally:
             eng.close()
 
@@ -413,8 +419,9 @@ def main() -> int:  # noqa: C901, PLR0915
                   f"frame 0 in {sum(1 for f in frames0 if f == 0)}/{len(frames0)} trials; "
                   f"jackd xrun lines during trials: {xr_lat}; target met (written): {ok}")
             report.append((block, s, base, ok))
-        n, sent, counts, dropped, xr = burst
-        print(f"  burst: {sent}/{n} sent at 100/s over {burst_s:.0f} s; engine did master_up "
+        n, sent, counts, dropped, xr, delivered = burst
+        print(f"  burst: {sent}/{n} sent at 100/s over {burst_s:.0f} s, {delivered} delivered by JACK to a "
+              f"plain JACK input (loopback); engine did master_up "
               f"{counts['master_up']}, master_down {counts['master_down']}, other {counts['other']}; "
               f"lost {n - counts['master_up'] - counts['master_down']}, double "
               f"{max(0, counts['master_up'] + counts['master_down'] - n)}; dropped blocks {dropped}; "
