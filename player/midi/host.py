@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,6 @@ class MidiHost:
         self._seen_at = 0.0
         self._next_scan = 0.0
         self._song: Any = None
-        self._lock = threading.Lock()
         self._no_midi_reported = False
 
     # --- setup -----------------------------------------------------------------------------------
