@@ -132,3 +132,9 @@ def test_unknown_preset_is_a_clear_problem_and_the_rig_map_still_works(host: Hos
     wait_connected(host, pedal.port)
     pedal.pc(4)
     assert host.take() == [(A.STOP, None)]
+
+
+def test_every_preset_is_in_the_documentation_table() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "midi.md").read_text()
+    for name in available():
+        assert f"| `{name}` |" in table, f"docs/midi.md: add {name} to the presets table"
