@@ -123,14 +123,20 @@ class StageApp(App[int]):
                 self.on_engine(event)
             if self._reload_pending and self.status.state is State.STOPPED:
                 self._reload_engine()
-            update = getattr(self.screen, "update_status", None)
-            if update is not None:
-                update(self.status)
+            self._update_screen()
         except Exception as exc:  # noqa: BLE001 - the screen must outlive any display bug on stage
             self._poll_errors += 1
             if self._poll_errors == 1 and self.is_running:
                 self.notify(f"Display problem ({type(exc).__name__}: {exc}); the show goes on. "
                             "Please report it.", severity="warning", timeout=8)
+
+    def _update_screen(self) -> None:
+        """The screen on top, or the one under a dialog (help, a prompt) so the clock keeps going."""
+        for screen in reversed(self.screen_stack):
+            update = getattr(screen, "update_status", None)
+            if update is not None:
+                update(self.status)
+                return
 
     # --- sending -------------------------------------------------------------------------------
     def send(self, command: m.Command) -> None:
@@ -233,9 +239,7 @@ class StageApp(App[int]):
             self.switch_screen("performance")
         self.notify("Locked: editing is off; transport keys and the pedal still work. l unlocks."
                     if self.locked else "Unlocked: editing is on.", timeout=3)
-        update = getattr(self.screen, "update_status", None)
-        if update is not None:
-            update(self.status)
+        self._update_screen()
 
     def editing_allowed(self) -> bool:
         """False (and says why) while locked."""
@@ -253,9 +257,7 @@ class StageApp(App[int]):
             self.pop_screen()
         if self.screen is not self.get_screen(name):
             self.switch_screen(name)
-            update = getattr(self.screen, "update_status", None)
-            if update is not None:
-                update(self.status)
+            self._update_screen()
 
     def action_quit_show(self) -> None:
         if self.locked:

@@ -33,7 +33,7 @@ TRANSPORT: tuple[Key, ...] = (
     Key("p", "p", "Previous song", Action.PREVIOUS_SONG),
     Key("right", "→", "Next section (lands per the jump mode)", Action.NEXT_SECTION),
     Key("left", "←", "Previous section", Action.PREVIOUS_SECTION),
-    Key("v", "v", "Vamp: loop this section until v again", Action.VAMP_TOGGLE, footer="Vamp"),
+    Key("v", "v", "Vamp: loop this section until v again", Action.VAMP_TOGGLE),
     Key("j", "j", "Jump mode: now / next beat / next bar / section end", Action.JUMP_MODE_CYCLE),
     Key("escape", "Esc", "Cancel the pending jump or vamp", Action.CANCEL_JUMP),
     Key("c", "c", "Click on / off", Action.CLICK_TOGGLE),
