@@ -157,13 +157,15 @@ class MidiHost:
             self.ignored += 1
             self._seen = (inp.name, data, "")
             return
+        guard_key, guard_at = self._learn_guard
+        if guard_key == key and now - guard_at < self._debounce():
+            self._seen = (inp.name, data, "(bounce of the learned press)")
+            return  # the new binding may already be live: its bounces are not presses
         armed = self.learning
         if armed is not None and learn.learnable(key):
-            guard_key, guard_at = self._learn_guard
-            if not (guard_key == key and now - guard_at < self._debounce()):
-                self.learning = None
-                self._learned = (armed, key, inp.name)
-                self._learn_guard = (key, now)
+            self.learning = None
+            self._learned = (armed, key, inp.name)
+            self._learn_guard = (key, now)
             self._seen = (inp.name, data, "learn")
             return
         fired: list[Fired] = []

@@ -109,6 +109,8 @@ class Inputs:
     def scan(self) -> None:
         """Open ports that appeared, report ports that went (called every half second)."""
         with self._lock:
+            if not self.enabled and not self.inputs:
+                return  # listening to nothing: no JACK client for the listing either
             present = self.ports()
             for inp in self.inputs.values():
                 if inp.connected and inp.name not in present:
