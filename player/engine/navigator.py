@@ -303,7 +303,9 @@ class Navigator:
                     for listener in self.core.listeners:
                         listener.section_started(voice.spans[i].index, voice.spans[i].name)
             plan = self.plan
-            if plan is not None and t.pending is plan.voice:
+            # Loop points and song changes have their own status (vamp, transition): "pending"
+            # is a jump the performer asked for and may cancel.
+            if plan is not None and t.pending is plan.voice and plan.kind in ("jump", "release"):
                 values["pending"] = plan.at if plan.at != NOW else position
                 if plan.voice.index == voice.index:
                     j = self.section_at(voice, plan.target)

@@ -131,7 +131,11 @@ def _action(core: EngineCore, cmd: m.DoAction) -> str:
     if a is Action.JUMP_MODE_CYCLE:
         return f"jump mode: {nav.cycle_mode(None).name.lower().replace('_', ' ')}"
     if a is Action.CANCEL_JUMP:
-        return "jump cancelled" if nav.cancel() else "no jump pending"
+        if nav.plan is not None and nav.plan.kind in ("jump", "release") and nav.cancel():
+            return "jump cancelled"
+        if nav.vamp is not None:
+            return nav.set_vamp(m.Vamp(on=False))
+        return "no jump pending"
     if a is Action.CLICK_TOGGLE:
         perform(core, m.SetClick())
         return f"click {'on' if core.click_on else 'off'}"

@@ -263,3 +263,27 @@ def test_next_section_at_section_end_and_previous_section(tmp_path: Path) -> Non
         assert done[0].startswith("to C") and done[1].startswith("to B")
     finally:
         h.close()
+
+
+def test_escape_cancels_a_jump_first_then_releases_a_vamp(tmp_path: Path) -> None:
+    h = Harness(tmp_path, bpm=247, seconds=6.0, song_toml=SECTIONS)
+    try:
+        h.send(m.Cue(0))
+        h.send(m.Play())
+        h.run(770)  # in B
+        h.send(m.DoAction(m.Action.VAMP_TOGGLE))
+        h.send(m.Jump(bar=5, mode=m.JumpMode.BAR))  # a jump replaces the vamp
+        h.run(2)
+        assert h.status.read().pending == bar_frame(4, 247) and not h.status.read().vamp
+        h.send(m.DoAction(m.Action.CANCEL_JUMP))
+        h.send(m.DoAction(m.Action.VAMP_TOGGLE))
+        h.run(2)
+        st = h.status.read()
+        assert st.vamp and st.pending == -1, "the loop point is not shown as a pending jump"
+        h.send(m.DoAction(m.Action.CANCEL_JUMP))
+        h.run(2)
+        assert not h.status.read().vamp
+        details = [e.detail for e in h.events if isinstance(e, m.ActionDone)]
+        assert details[1] == "jump cancelled" and "released" in details[3]
+    finally:
+        h.close()
