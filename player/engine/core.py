@@ -215,6 +215,7 @@ class EngineCore:
         for listener in self.listeners:
             listener.song_cued(voice.index, song, voice.plan.tempo if voice.plan else None, t.rate)
         self.refresh_fill_order()
+        self._tell_mix()
 
     def replace_current(self, index: int, start: int | None = None) -> None:
         """While stopped or paused: the song cued at ``start`` (None: its beginning)."""
@@ -329,23 +330,6 @@ class EngineCore:
         levels[cmd.stem] = dataclasses.replace(levels[cmd.stem], **changes)
         self.apply_levels()
 
-    def solo_role(self, cmd: m.SoloRole) -> None:
-        t = self.transport
-        if t is None or t.current is None:
-            return
-        levels = self.levels[t.current.index]
-        for i, lv in enumerate(levels):
-            if lv.role == cmd.role:
-                levels[i] = dataclasses.replace(lv, solo=cmd.solo)
-        self.apply_levels()
-
-    def set_bus(self, cmd: m.SetBus) -> None:
-        if cmd.gain_db is not None:
-            self.bus_gain[cmd.bus] = cmd.gain_db
-        if cmd.mute is not None:
-            (self.bus_mute.add if cmd.mute else self.bus_mute.discard)(cmd.bus)
-        self.apply_levels()
-
     def set_master(self, cmd: m.SetMaster) -> None:
         self.master_db = cmd.gain_db
         self.apply_levels()
@@ -357,6 +341,19 @@ class EngineCore:
         for voice in (t.current, t.pending, t.outgoing, *self.preloaded.values()):
             if voice is not None and voice.plan is not None:
                 voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds))
+        self._tell_mix()
+
+    def _tell_mix(self) -> None:
+        """Say what the mix now is, so every screen shows a change made by a pedal or a key."""
+        t, rig = self.transport, self.rig
+        if t is None or t.current is None or rig is None:
+            return
+        levels = self.levels.get(t.current.index, [])
+        self.emit(m.MixChanged(
+            t.current.index, tuple((lv.gain_db, lv.pan, lv.mute, lv.solo) for lv in levels),
+            tuple((bus, self.bus_gain.get(bus, 0.0), bus in self.bus_mute) for bus in rig.buses),
+            self.master_db, tuple(sorted(r.value for r in self.muted_roles)), self.click_on,
+            self.guide_on))
 
     # --- musical time --------------------------------------------------------------------------
     def landed(self, plan: Plan) -> None:

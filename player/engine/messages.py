@@ -293,6 +293,23 @@ class DeviceList(Event):
 
 
 @dataclass(frozen=True)
+class MixChanged(Event):
+    """The mix as the engine now plays it, after any change from a key, a pedal or the mixer.
+
+    ``stems``: (gain_db, pan, mute, solo) per stem of song ``song``, in song order (generated
+    sources follow the song's stems); ``muted_roles`` and the click/guide switches apply on top.
+    """
+
+    song: int
+    stems: tuple[tuple[float, float, bool, bool], ...]
+    buses: tuple[tuple[str, float, bool], ...]  # (bus, gain_db, mute)
+    master_db: float
+    muted_roles: tuple[str, ...]
+    click: bool
+    guide: bool
+
+
+@dataclass(frozen=True)
 class ActionDone(Event):
     """What an action did, in words ("next song: 3 Mighty Giant Run"), and who asked for it."""
 

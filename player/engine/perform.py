@@ -7,6 +7,7 @@ Every action is answered with an ``ActionDone`` event that says what happened, i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -67,9 +68,9 @@ def perform(core: EngineCore, cmd: m.Command) -> None:
     elif isinstance(cmd, m.SetStem):
         core.set_stem(cmd)
     elif isinstance(cmd, m.SoloRole):
-        core.solo_role(cmd)
+        _solo_role(core, cmd)
     elif isinstance(cmd, m.SetBus):
-        core.set_bus(cmd)
+        _set_bus(core, cmd)
     elif isinstance(cmd, m.SetMaster):
         core.set_master(cmd)
     elif isinstance(cmd, m.TestTone):
@@ -230,3 +231,23 @@ def _list_devices(core: EngineCore) -> None:
         return
     current = core.rig.audio.device if core.rig is not None else ""
     core.emit(m.DeviceList(devices, current))
+
+
+def _solo_role(core: EngineCore, cmd: m.SoloRole) -> None:
+    """Solo (or unsolo) every stem of a role in the current song."""
+    t = core.transport
+    if t is None or t.current is None:
+        return
+    levels = core.levels[t.current.index]
+    for i, lv in enumerate(levels):
+        if lv.role == cmd.role:
+            levels[i] = dataclasses.replace(lv, solo=cmd.solo)
+    core.apply_levels()
+
+
+def _set_bus(core: EngineCore, cmd: m.SetBus) -> None:
+    if cmd.gain_db is not None:
+        core.bus_gain[cmd.bus] = cmd.gain_db
+    if cmd.mute is not None:
+        (core.bus_mute.add if cmd.mute else core.bus_mute.discard)(cmd.bus)
+    core.apply_levels()

@@ -90,6 +90,7 @@ class StageApp(App[int]):
         self.midi_port = ""
         self.midi_ok: bool | None = None
         self.midi_last = ""
+        self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
         self.master_db = 0.0
         self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
         self._quit_asked = 0.0
@@ -181,6 +182,8 @@ class StageApp(App[int]):
             self.midi_last = f"{event.text}{' → ' + event.matched if event.matched else ''}"
         elif isinstance(event, m.TempoTapped):
             self.last_action = f"tapped {event.bpm:.1f} bpm"
+        elif isinstance(event, m.MixChanged):
+            self.mix = event
         said = describe(event)
         if said is not None:
             text, severity, timeout = said

@@ -59,6 +59,7 @@ class MixerScreen(Screen):
         self._selected = 0
         self._saved: dict[int, Level] = {}
         self._ready = False  # the app may poll before the screen is composed
+        self._mix: m.MixChanged | None = None  # the engine's report last shown
 
     def compose(self) -> ComposeResult:
         yield Changing("", id="mixer-title")
@@ -127,6 +128,9 @@ class MixerScreen(Screen):
         if status.song != self._song:
             self._build(status.song)
             return
+        mix = self.app.mix
+        if mix is not None and mix is not self._mix and mix.song == self._song:
+            self._follow(mix)
         song = self.app.show.song(status.song)
         peaks = status.stem_peaks
         if song is not None:
@@ -140,6 +144,22 @@ class MixerScreen(Screen):
         for strip in self._bus_strips:
             strip.set_levels([outs[c - 1] if 0 < c <= len(outs) else 0.0
                               for c in strip.outputs])  # type: ignore[attr-defined]
+
+    def _follow(self, mix: m.MixChanged) -> None:
+        """Show the mix the engine plays: a pedal's "mute BVs" or another screen's change too."""
+        self._mix = mix
+        for strip in self._strips:
+            if 0 <= strip.index < len(mix.stems):
+                gain, _pan, mute, solo = mix.stems[strip.index]
+                role: Role = strip.role  # type: ignore[attr-defined]
+                strip.gain_db, strip.solo = gain, solo
+                strip.mute = mute or role.value in mix.muted_roles
+                strip.repaint()
+        buses = {name: (gain, mute) for name, gain, mute in mix.buses}
+        for strip in self._bus_strips:
+            if strip.bus in buses:  # type: ignore[attr-defined]
+                strip.gain_db, strip.mute = buses[strip.bus]  # type: ignore[attr-defined]
+                strip.repaint()
 
     # --- editing ---------------------------------------------------------------------------------
     def _current(self) -> Strip | None:

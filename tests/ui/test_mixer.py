@@ -48,3 +48,28 @@ async def _mixer(engine: Engine, setlist: Path) -> None:
     keys_stem = next(s for s in stems if s["file"] == "keys.wav")
     assert keys_stem["gain_db"] == -3.0 and keys_stem["mute"] is True
     assert "gain_db" not in next(s for s in stems if s["file"] == "click.wav")
+
+
+def test_the_mixer_shows_a_mute_made_by_a_pedal(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_pedal_mute(engine, setlist))
+
+
+async def _pedal_mute(engine: Engine, setlist: Path) -> None:
+    from player.actions import Action
+    from player.engine import messages as m
+
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MixerScreen) and "BV" in screen_text(app),
+                    "the mixer")
+        bv = next(s for s in app.screen._all if s.label == "BV")
+        assert not bv.mute
+        # What a foot switch mapped to mute_role "bvs" sends from inside the engine process.
+        engine.send(m.DoAction(Action.MUTE_ROLE, "bvs", source="midi: test pedal"))
+        await until(pilot, lambda: bv.mute, "the BV strip shown muted")
+        keys = next(s for s in app.screen._all if s.label == "Keys")
+        assert not keys.mute
+        engine.send(m.DoAction(Action.MUTE_ROLE, "bvs", source="midi: test pedal"))
+        await until(pilot, lambda: not bv.mute, "unmuted again")
