@@ -4,7 +4,8 @@ Interface used by ``player.engine.process`` (keep these signatures):
 - ``MidiHost(submit, emit, ports, status)``: ``submit(command)`` queues an engine command (a
   ``DoAction`` for a matched foot switch) on the engine's command queue, safe from any thread;
   ``emit(event)`` sends an event to the UI; ``ports`` is the ``--midi`` option (None: the rig's
-  pattern, "all": every input, "off": none); ``status`` is the engine's ``StatusBlock``.
+  pattern, "all": every input, "off": none, anything else: a pattern of its own); ``status`` is
+  the engine's ``StatusBlock``.
 - ``configure(rig, rig_file)`` after each setlist load (ports and map may change).
 - ``handle(command)`` for ``MidiCommand``s (learn, presets).
 - ``poll(now)`` every engine tick (20 ms): hot-plug checks, rate-limited inside.
@@ -82,7 +83,8 @@ class MidiHost:
         if self.ports == "all":
             self.inputs.reconfigure(None, True)
         else:
-            pattern = rig.midi.input or preset_input
+            # ``--midi PATTERN`` overrides the rig's pattern for this run
+            pattern = self.ports if self.ports not in (None, "off") else (rig.midi.input or preset_input)
             self.inputs.reconfigure(re.compile(pattern, re.IGNORECASE) if pattern else None,
                                     bool(pattern))
         self.output.configure(rig.midi.output)
@@ -141,7 +143,7 @@ class MidiHost:
             if self.rig is None:
                 return
             preset_input = self._rebuild()
-            if self.inputs is not None and self.ports != "all" and not self.rig.midi.input:
+            if self.inputs is not None and self.ports is None and not self.rig.midi.input:
                 self.inputs.reconfigure(re.compile(preset_input, re.IGNORECASE) if preset_input
                                         else None, bool(preset_input))
                 self._next_scan = 0.0

@@ -97,3 +97,16 @@ def test_a_burst_of_presses_loses_none_and_doubles_none(host: Host, pedal: Pedal
         pedal.cc(20 + i % 8, 127, pause=0.002)
     time.sleep(0.3)
     assert len(host.actions()) == 200
+
+
+def test_midi_option_pattern_overrides_the_rigs(midi_jack: object) -> None:
+    other = Pedal("stagepedal")
+    h = Host(ports="STAGEPEDAL")  # `player play --midi STAGEPEDAL`: any case
+    try:
+        h.configure(test_rig(input="nothing-matches-this", map=MAP))
+        wait_connected(h, other.port)
+        other.pc(1)
+        assert h.take() == [(A.NEXT_SONG, None)]
+    finally:
+        h.close()
+        other.unplug()
