@@ -6,7 +6,8 @@ import sys
 import pytest
 
 CORE = ["player.setlist", "player.setlist.check", "player.engine", "player.engine.devices",
-        "player.midi", "player.midi.ports", "player.actions"]
+        "player.engine.core", "player.midi", "player.midi.ports", "player.midi.host",
+        "player.midi.jackclock", "player.actions"]
 
 
 @pytest.mark.parametrize("module", CORE)
@@ -16,7 +17,8 @@ def test_core_does_not_import_textual(module: str) -> None:
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("module", ["player.engine", "player.engine.devices"])
+@pytest.mark.parametrize("module", ["player.engine", "player.engine.devices", "player.engine.core",
+                                    "player.engine.engine"])
 def test_engine_does_not_import_midi(module: str) -> None:
     code = (f"import sys, {module}; "
             "print(any(m.split('.')[0] in ('mido', 'rtmidi') for m in sys.modules))")

@@ -105,6 +105,7 @@ class Section(_Strict):
     seconds: float | None = Field(default=None, ge=0)
     color: str = ""  # shown on the timeline: a colour name ("red") or "#rrggbb"; "" picks by name
     cue: bool = True  # speak its name before it starts (generated guide)
+    midi: list[MidiMessage] = []  # sent on the rig's MIDI output when the section starts
 
     @model_validator(mode="after")
     def _one_start(self) -> Section:
@@ -139,6 +140,9 @@ class MidiMessage(_Strict):
     value: int | None = Field(default=None, ge=0, le=127)
     note: int | None = Field(default=None, ge=0, le=127)
     velocity: int | None = Field(default=None, ge=0, le=127)
+
+
+Section.model_rebuild()  # its ``midi`` field names MidiMessage, defined after it
 
 
 class SongMidi(_Strict):
