@@ -266,3 +266,23 @@ def test_without_jack_client_the_thread_clock_still_counts_every_pulse(
     due = sum(1 for k in range(2000) if tm.frame_at_quarters(k / 24) < stopped_at)
     assert kinds.index(bytes([START])) < kinds.index(bytes([CLOCK])) and kinds[-1] == bytes([STOP])
     assert due - 6 <= pulses <= due + 1, f"{pulses} pulses, {due} due"
+
+
+def test_a_section_sends_its_midi_when_it_starts(host: Host, receiver: Receiver) -> None:
+    """Lyrics or lights following the song: a section's ``midi`` list goes out when it starts."""
+    from player.setlist.song import Section
+
+    host.configure(test_rig(input="", output="clockrx"))
+    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    song = Song(title="Lights", stems=[Stem(file="x.wav")], tempo=Tempo(bpm=120),
+                sections=[Section(name="Verse", bar=1),
+                          Section(name="Chorus", bar=9, midi=[
+                              MidiMessage(type="note_on", channel=16, note=60, velocity=127),
+                              MidiMessage(type="control_change", channel=16, control=20, value=2)])])
+    host.run(lambda: host.midi.song_cued(0, song, TempoMap.of(song, RATE), RATE))
+    host.run(lambda: host.midi.section_started(0, "Verse"))  # no MIDI of its own
+    host.run(lambda: host.midi.section_started(1, "Chorus"))
+    deadline = time.monotonic() + 5
+    while len(receiver.events) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [data for _, data in receiver.events] == [bytes([0x9F, 60, 127]), bytes([0xBF, 20, 2])]
