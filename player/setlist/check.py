@@ -8,7 +8,7 @@ from pathlib import Path
 
 from player.setlist.generate import generation, words_for
 from player.setlist.problems import LoadError, Problem, Severity
-from player.setlist.rig import NO_BUS, Rig, load_rig
+from player.setlist.rig import NO_BUS, Rig, config_dirs, load_rig
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, Stem, load_song
 from player.setlist.stemfile import StemInfo, probe
@@ -94,6 +94,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
         report.problems += exc.problems
     if report.rig is not None:
         report.problems += _check_device(report.rig, report.rig_path, device)
+        report.problems += _check_preset(report.rig, report.rig_path)
         if isinstance(device, Device):
             report.device = device
     setlist_text = setlist_path.read_text(encoding="utf-8")
@@ -233,3 +234,18 @@ def _check_generated(loaded: SongFolder, entry: Entry | None, add: Callable[...,
                 "those sections are not announced.", ("sections",),
                 "name them Intro, Verse, Pre-Chorus, Chorus, Bridge, Tag, Outro, Instrumental, "
                 "Interlude, Breakdown or Ending (a number 1-12 may follow), or set `cue = false`.")
+
+
+def _check_preset(rig: Rig, rig_path: Path | None) -> list[Problem]:
+    """A foot-switch preset the rig names must exist, or the pedal would do nothing on stage."""
+    name = rig.midi.preset
+    if not name:
+        return []
+    folders = [d / "midi-presets" for d in config_dirs(rig_path)]
+    if any((d / f"{name}.toml").is_file() for d in folders):
+        return []
+    known = sorted({f.stem for d in folders if d.is_dir() for f in d.glob("*.toml")})
+    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
+    return [Problem(Severity.ERROR, f"MIDI preset {name!r} not found.", rig_path,
+                    locate(text, ("midi", "preset")) if text else None, "midi.preset",
+                    fix=f"use one of: {', '.join(known) or '(none installed)'}; or remove the line.")]

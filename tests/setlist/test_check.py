@@ -186,3 +186,11 @@ def test_sections_the_voice_cannot_say_are_noted(show: Path) -> None:
     assert "'Solo Bridge'" in note.message and "Intro" not in note.message.split(":")[1]
     assert note.severity is Severity.INFO and "cue = false" in (note.fix or "")
     assert not [p for p in report.songs[1].problems if "spoken cues" in p.message]
+
+
+def test_a_rig_naming_a_missing_midi_preset_is_an_error(show: Path) -> None:
+    rig = show.parent.parent / "config" / "rig.toml"
+    rig.write_text(RIG + '[midi]\npreset = "mc7"\n')
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "rig.toml:13: midi.preset" in error and "'mc7' not found" in error
