@@ -69,6 +69,7 @@ class Transport:
         self.tone: np.ndarray | None = None  # setup's output test, played while stopped
         self.tone_channel = 0
         self.tone_pos = 0
+        self.tone_peak = 0.0
         self.active = False  # the callback plays (or fades) the current voice
         self.env = 0.0  # fade gain at the start of the next block
         self.env_target = 0.0
@@ -124,6 +125,7 @@ class Transport:
         """Play ``tone`` (mono) on one output while the show is stopped."""
         self.tone = None
         self.tone_channel, self.tone_pos = channel, 0
+        self.tone_peak = float(np.abs(tone).max()) if len(tone) else 0.0  # for the meters
         self.tone = tone
 
     # --- real-time thread ------------------------------------------------------------------------
@@ -159,7 +161,7 @@ class Transport:
             if tone is not None:
                 chunk = tone[self.tone_pos:self.tone_pos + frames]
                 outdata[: len(chunk), self.tone_channel] = chunk
-                self.status.out_peaks[self.tone_channel] = float(np.abs(chunk).max()) if len(chunk) else 0.0
+                self.status.out_peaks[self.tone_channel] = self.tone_peak
                 self.tone_pos += frames
                 if self.tone_pos >= len(tone):
                     self.tone = None

@@ -148,3 +148,19 @@ def test_status_reports_position_song_and_peaks(h: Harness) -> None:
     assert st.out_peaks[1] == pytest.approx(0.25) and st.dropped == 0
     assert st.stem_peaks == pytest.approx((float(counter(1, 1_000_000 + 10 * BLOCK - 1)[0]), 0.25))
     assert st.buffered > 0
+
+
+def test_output_test_tone_plays_on_one_channel_while_stopped(h: Harness) -> None:
+    h.send(m.Cue(0))
+    h.send(m.TestTone(channel=2, seconds=0.05, gain_db=-6.0))
+    out = h.run(30, channel=None)
+    n = int(0.05 * 48000)
+    assert not out[:, 0].any(), "nothing on the other outputs"
+    tone = out[:n, 1]
+    assert abs(float(np.abs(tone).max()) - 10 ** (-6 / 20)) < 0.01
+    crossings = np.flatnonzero(np.diff(np.signbit(tone)))
+    assert abs(len(crossings) / 2 / 0.05 - 1000) < 30, "a 1 kHz tone"
+    assert not out[n:, 1].any() and h.transport.state is State.STOPPED
+    h.send(m.Play())
+    h.send(m.TestTone(channel=1))
+    assert any(isinstance(e, m.Problem) and "stop the show" in e.message for e in h.events)
