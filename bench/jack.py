@@ -781,3 +781,24 @@ def smaps_breakdown(pid: int, top: int = 8) -> list[tuple[str, float, float]]:
     if rest:
         out.append((f"{len(rest)} others", sum(r[1] for r in rest), sum(r[2] for r in rest)))
     return out
+
+
+# --- the engine under test -------------------------------------------------------------------------
+def load_engine(eng, setlist: Path, play: bool = False, timeout: float = 15.0) -> None:  # noqa: ANN001
+    """Load ``setlist`` into a started ``Engine``, cue song 1, wait for the device and the song;
+    with ``play``, let the ring fill (an immediate play drops blocks, see bench/start.py) and play."""
+    from player.engine import messages as m
+    from player.engine.status import State
+
+    eng.send(m.LoadSetlist(setlist.resolve()))
+    eng.send(m.Cue(0))
+    seen: list[m.Event] = []
+    if not eng.wait_for(m.DeviceBack, timeout, seen) and not any(isinstance(e, m.DeviceBack) for e in seen):
+        raise RuntimeError(f"device never opened: {seen}; see {eng.log}")
+    if not any(isinstance(e, m.SongLoaded) for e in seen) and not eng.wait_for(m.SongLoaded, timeout, seen):
+        raise RuntimeError(f"song never loaded: {seen}")
+    if play:
+        time.sleep(0.5)
+        eng.send(m.Play())
+        if not eng.wait_state(State.PLAYING, 5):
+            raise RuntimeError("the engine did not play")

@@ -107,7 +107,6 @@ def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: o
     from bench import jack as bj
     from player.engine import messages as m
     from player.engine.engine import Engine
-    from player.engine.status import State
 
     rng = random.Random(args.seed + block)
     last_bar = tempo.bar_of(SONG_SECONDS * 48000 - 10 * 48000)
@@ -119,17 +118,7 @@ def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: o
     cmds: list[dict] = []
     try:
         eng.start()
-        eng.send(m.LoadSetlist(setlist.resolve()))
-        eng.send(m.Cue(0))
-        seen: list[m.Event] = []
-        if not eng.wait_for(m.DeviceBack, 15, seen) and not any(isinstance(e, m.DeviceBack) for e in seen):
-            raise RuntimeError(f"device never opened: {seen}")
-        if not any(isinstance(e, m.SongLoaded) for e in seen) and not eng.wait_for(m.SongLoaded, 15, seen):
-            raise RuntimeError(f"song never loaded: {seen}")
-        time.sleep(0.5)
-        eng.send(m.Play())
-        if not eng.wait_state(State.PLAYING, 5):
-            raise RuntimeError("the engine did not play")
+        bj.load_engine(eng, setlist, play=True)
         time.sleep(1.0)
         rec.arm()  # after the start: the silence before the song's first sample is no dropout
         st0 = eng.status()

@@ -107,15 +107,7 @@ def main() -> int:  # noqa: C901, PLR0915
     def start_engine(setlist: Path, log: str) -> Engine:
         eng = Engine(log=work / log)
         eng.start()
-        eng.send(m.LoadSetlist(setlist.resolve()))
-        eng.send(m.Cue(0))
-        seen: list[m.Event] = []
-        if not eng.wait_for(m.DeviceBack, 15, seen) and not any(
-                isinstance(e, m.DeviceBack) for e in seen):
-            raise RuntimeError(f"device never opened: {seen}")
-        if not any(isinstance(e, m.SongLoaded) for e in seen) and not eng.wait_for(
-                m.SongLoaded, 15, seen):
-            raise RuntimeError(f"song never loaded: {seen}")
+        bj.load_engine(eng, setlist)
         return eng
 
     def play(eng: Engine, index: int) -> None:

@@ -116,7 +116,6 @@ def main() -> int:  # noqa: C901, PLR0915
 
     from player.engine import messages as m
     from player.engine.engine import Engine
-    from player.engine.status import State
 
     ctx = mp.get_context("spawn")
     ui_conn = ui_proc = None
@@ -156,19 +155,7 @@ def main() -> int:  # noqa: C901, PLR0915
                         if who == "ours":
                             eng = Engine(log=work / f"engine-{block}-{i}.log")
                             eng.start()
-                            eng.send(m.LoadSetlist(setlist.resolve()))
-                            eng.send(m.Cue(0))
-                            seen: list[m.Event] = []
-                            if not eng.wait_for(m.DeviceBack, 15, seen) and not any(
-                                    isinstance(e, m.DeviceBack) for e in seen):
-                                raise RuntimeError(f"device never opened: {seen}")
-                            if not any(isinstance(e, m.SongLoaded) for e in seen) and \
-                                    not eng.wait_for(m.SongLoaded, 15, seen):
-                                raise RuntimeError(f"song never loaded: {seen}")
-                            time.sleep(0.5)  # the ring fills (start.py: an immediate play drops)
-                            eng.send(m.Play())
-                            if not eng.wait_state(State.PLAYING, 3):
-                                raise RuntimeError("the engine did not play")
+                            bj.load_engine(eng, setlist, play=True)
                             st0 = eng.status()
                         else:
                             bare = bj.BarePlayer(block, 7)

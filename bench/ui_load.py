@@ -126,25 +126,13 @@ class UiProcess:
 
 def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
     """The engine with no UI, started and playing as bench/realtime.py starts it."""
-    import time
 
-    from player.engine import messages as m
+    from bench import jack as bj
     from player.engine.engine import Engine
-    from player.engine.status import State
 
     eng = Engine(log=log, midi="off")
     eng.start()
-    eng.send(m.LoadSetlist(setlist.resolve()))
-    eng.send(m.Cue(0))
-    seen: list[m.Event] = []
-    if not eng.wait_for(m.DeviceBack, 15, seen) and not any(isinstance(e, m.DeviceBack) for e in seen):
-        raise RuntimeError(f"device never opened: {seen}")
-    if not any(isinstance(e, m.SongLoaded) for e in seen) and not eng.wait_for(m.SongLoaded, 15, seen):
-        raise RuntimeError(f"song never loaded: {seen}")
-    time.sleep(0.5)
-    eng.send(m.Play())
-    if not eng.wait_state(State.PLAYING, 3):
-        raise RuntimeError("the engine did not play")
+    bj.load_engine(eng, setlist, play=True)
     return eng
 
 
