@@ -57,10 +57,12 @@ def test_garbage_sysex_and_unknown_messages_are_counted_never_raised(host: Host)
         pedal.send(*data, pause=0.01)
     pedal.pc(1)
     assert host.take() == [(A.NEXT_SONG, None)]
-    assert host.midi.ignored == len(junk)
+    # Counted by the time the status line reports it (a CI run once read the counter one short
+    # right after the press).
     seen = host.wait_event(m.MidiSeen, lambda e: e.ignored == len(junk))
     pedal.unplug()
-    assert seen is not None and seen.port == pedal.port
+    assert seen is not None and seen.port == pedal.port, (host.midi.ignored, host.midi.received)
+    assert host.midi.ignored == len(junk)
 
 
 def test_status_line_names_the_message_and_what_it_did(host: Host, pedal: Pedal) -> None:
