@@ -43,6 +43,10 @@ def test_garbage_sysex_and_unknown_messages_are_counted_never_raised(host: Host)
     pedal = RawPedal("rawpedaltest")
     host.configure(test_rig(input="rawpedaltest", map=MAP))
     wait_connected(host, pedal.port)
+    # The port connection takes effect in JACK's graph a cycle or so after "connected": a first
+    # press that arrives proves the path, so no junk is sent to nowhere.
+    pedal.pc(0)
+    assert host.take() == [(A.PLAY_PAUSE, None)]
     junk = [
         (0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7),  # SysEx (identity request)
         (0x45, 0x12),  # data bytes without a status byte
@@ -57,8 +61,6 @@ def test_garbage_sysex_and_unknown_messages_are_counted_never_raised(host: Host)
         pedal.send(*data, pause=0.01)
     pedal.pc(1)
     assert host.take() == [(A.NEXT_SONG, None)]
-    # Counted by the time the status line reports it (a CI run once read the counter one short
-    # right after the press).
     seen = host.wait_event(m.MidiSeen, lambda e: e.ignored == len(junk))
     pedal.unplug()
     assert seen is not None and seen.port == pedal.port, (host.midi.ignored, host.midi.received)
