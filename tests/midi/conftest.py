@@ -207,3 +207,7 @@ def wait_connected(host: Host, port: str, timeout: float = 5.0) -> None:
     # ALSA names ports "client:port 128:0"; JACK "client:port"
     e = host.wait_event(m.MidiPort, lambda e: e.port.startswith(port) and e.connected, timeout)
     assert e is not None, f"the player never connected to {port}: {host.events}"
+    # In the full suite a press sent the instant the player reports "connected" was lost about
+    # once in 30 runs (JACK's graph still settling after the previous test's clients left). No
+    # foot lands within 0.1 s of plugging a pedal in; the tests press after the same pause.
+    time.sleep(0.1)
