@@ -46,7 +46,6 @@ import concurrent.futures
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,7 @@ import mido
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
+from oggfix import fix_ogg_serial
 
 Audio = npt.NDArray[np.float64]
 Event = tuple[int, Any]  # (absolute tick, mido message); mido has no type information
@@ -595,35 +595,6 @@ def make_guide(cues: Sequence[tuple[int, str, float]], rate: int, length: int, t
     return out[:, None]
 
 
-def fix_ogg_serial(path: Path) -> None:
-    """Give every page of an Ogg file the same stream serial number and fix its CRC.
-
-    libsndfile picks a random serial per file, which would make each build differ byte-wise and
-    churn the repository; the audio is unaffected.
-    """
-    table = []
-    for i in range(256):
-        r = i << 24
-        for _ in range(8):
-            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
-        table.append(r & 0xFFFFFFFF)
-    data = bytearray(path.read_bytes())
-    pos = 0
-    while pos < len(data):
-        if data[pos : pos + 4] != b"OggS":
-            raise ValueError(f"{path}: not an Ogg page at byte {pos}")
-        nseg = data[pos + 26]
-        size = 27 + nseg + sum(data[pos + 27 : pos + 27 + nseg])
-        struct.pack_into("<I", data, pos + 14, OGG_SERIAL)
-        struct.pack_into("<I", data, pos + 22, 0)
-        crc = 0
-        for byte in data[pos : pos + size]:
-            crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) & 0xFF) ^ byte]
-        struct.pack_into("<I", data, pos + 22, crc)
-        pos += size
-    path.write_bytes(bytes(data))
-
-
 def write_stem(path: Path, audio: Audio, rate: int) -> Audio:
     """Write a stem (Ogg Vorbis, or 16-bit FLAC for .flac) and return what a player will decode."""
     if path.suffix == ".flac":
@@ -637,7 +608,7 @@ def write_stem(path: Path, audio: Audio, rate: int) -> Audio:
         ) as out:  # fmt: skip
             for start in range(0, len(audio), WRITE_BLOCK_FRAMES):
                 out.write(audio[start : start + WRITE_BLOCK_FRAMES])
-        fix_ogg_serial(path)
+        fix_ogg_serial(path, OGG_SERIAL)
     decoded, _ = sf.read(path, dtype="float64", always_2d=True)
     return np.asarray(decoded)
 

@@ -29,7 +29,6 @@ What the player can rely on (tests/setlist/test_sounds.py checks it):
 from __future__ import annotations
 
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 import soxr
+from oggfix import fix_ogg_serial
 
 Audio = npt.NDArray[np.float64]
 
@@ -160,35 +160,6 @@ def speak(text: str, speed: int, max_seconds: float, tmp: Path) -> tuple[Audio, 
     return np.asarray(y * (db_to_gain(VOICE_PEAK_DBFS) / np.abs(y).max())), speed
 
 
-def fix_ogg_serial(path: Path) -> None:
-    """Give every page of an Ogg file the same stream serial number and fix its CRC.
-
-    libsndfile picks a random serial per file, which would make each build differ byte-wise and
-    churn the repository; the audio is unaffected.
-    """
-    table = []
-    for i in range(256):
-        r = i << 24
-        for _ in range(8):
-            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
-        table.append(r & 0xFFFFFFFF)
-    data = bytearray(path.read_bytes())
-    pos = 0
-    while pos < len(data):
-        if data[pos : pos + 4] != b"OggS":
-            raise ValueError(f"{path}: not an Ogg page at byte {pos}")
-        nseg = data[pos + 26]
-        size = 27 + nseg + sum(data[pos + 27 : pos + 27 + nseg])
-        struct.pack_into("<I", data, pos + 14, OGG_SERIAL)
-        struct.pack_into("<I", data, pos + 22, 0)
-        crc = 0
-        for byte in data[pos : pos + size]:
-            crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) & 0xFF) ^ byte]
-        struct.pack_into("<I", data, pos + 22, crc)
-        pos += size
-    path.write_bytes(bytes(data))
-
-
 def report(path: Path, note: str = "") -> None:
     """Print a written file as the player will decode it: length, peak, size."""
     x, rate = sf.read(path, dtype="float64")
@@ -266,7 +237,7 @@ def main() -> int:
             )
             path = SOUNDS / "voice" / f"{name}.ogg"
             sf.write(path, y, RATE, format="OGG", subtype="VORBIS", compression_level=VORBIS_COMPRESSION)
-            fix_ogg_serial(path)
+            fix_ogg_serial(path, OGG_SERIAL)
             report(path, f"-s {speed}")
     write_credits(version)
     total = sum(p.stat().st_size for p in SOUNDS.rglob("*") if p.is_file())
