@@ -22,7 +22,6 @@ class ScheduledSource:
 
     channels = 1
     error = ""
-    silent = False
     follows_length = True  # the deck sets ``length`` to the song's (files') length
 
     def __init__(self, rate: int, longest: int) -> None:

@@ -133,12 +133,18 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                            "(details in the engine log)"))
         if waiting_for_device and now >= next_try and core.rig is not None:
             next_try = now + DEVICE_RETRY
-            stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
+            try:
+                stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
+            except Exception as exc:  # noqa: BLE001 - in words on screen, and tried again
+                traceback.print_exc()
+                stream, device_name, detail = None, "", f"could not start the audio: {exc}"
             attempts += 1
             if stream is not None:
                 waiting_for_device = False
                 status.set_device(device_name)
                 emit(m.DeviceBack(device_name))
+                if core.transport.rate != core.rig.audio.sample_rate:
+                    emit(m.RateChanged(core.transport.rate, core.rig.audio.sample_rate))
             else:
                 status.begin()
                 status.set("state", State.NO_DEVICE)
@@ -168,17 +174,27 @@ _reported_missing = False
 
 
 def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str, str]:
-    """Open the rig's device if it is there; (None, "", why) when not. Rescans devices each try."""
+    """Open the rig's device if it is there; (None, "", why) when not. Rescans devices each try.
+
+    The device may run at another rate than the rig asks (an interface left at 44.1 kHz, a JACK
+    server at 48): the rig's rate is asked for first, where the host API can switch the device;
+    otherwise the show plays at the device's rate, every stem resampled, and says so. Any error
+    here is a message and a retry, never the engine's death.
+    """
     global _reported_missing
     import sounddevice as sd
 
     from player.engine.devices import find_output_device
 
     rig = core.rig
-    if not first:
-        sd._terminate()  # PortAudio lists devices once per initialisation: look again
-        sd._initialize()
-    device = find_output_device(override if override is not None else rig.audio.device)
+    try:
+        if not first:
+            sd._terminate()  # PortAudio lists devices once per initialisation: look again
+            sd._initialize()
+        device = find_output_device(override if override is not None else rig.audio.device)
+    except Exception as exc:  # noqa: BLE001 - a broken audio stack is a message and a retry
+        traceback.print_exc()
+        return None, "", f"could not list the audio devices: {exc}"
     need = rig.output_channels
     if device is None or device.outputs < need:
         why = ("not connected" if device is None else
@@ -186,12 +202,35 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
         detail = "" if _reported_missing else why
         _reported_missing = True
         return None, "", detail
-    stream = sd.OutputStream(device=device.index, channels=need, samplerate=rig.audio.sample_rate,
-                             blocksize=rig.audio.block_size, dtype="float32", latency="low",
-                             callback=core.transport.callback)
-    stream.start()
+    rate = choose_rate(sd, device.index, need, rig.audio.sample_rate, int(device.default_rate))
+    if rate != core.transport.rate:
+        core.retarget(rate)
+    try:
+        stream = sd.OutputStream(device=device.index, channels=need, samplerate=rate,
+                                 blocksize=rig.audio.block_size, dtype="float32", latency="low",
+                                 callback=core.transport.callback)
+        stream.start()
+    except Exception as exc:  # noqa: BLE001 - e.g. "Invalid sample rate", a busy device
+        traceback.print_exc()
+        detail = f"could not open {device.name}: {exc}"
+        _reported_missing = True
+        return None, "", detail
     _reported_missing = False
     return stream, f"{device.name} ({device.host_api})", ""
+
+
+def choose_rate(sd: Any, device: int, channels: int, wanted: int, device_rate: int) -> int:
+    """The rig's rate if the device takes it, else the rate the device runs at."""
+    for rate in dict.fromkeys((wanted, device_rate)):
+        if rate <= 0:
+            continue
+        try:
+            sd.check_output_settings(device=device, channels=channels, samplerate=rate,
+                                     dtype="float32")
+        except Exception:  # noqa: BLE001 - PortAudio says no with a PortAudioError or ValueError
+            continue
+        return rate
+    return wanted
 
 
 if __name__ == "__main__":  # pragma: no cover - started through Engine
