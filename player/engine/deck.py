@@ -54,6 +54,11 @@ def read_header(path: Path) -> Header:
 Opener = Callable[[Path], sf.SoundFile]
 
 
+def open_file(path: Path) -> sf.SoundFile:
+    """How a stem's file is opened (on the streamer thread); tests put a blocking file here."""
+    return sf.SoundFile(str(path))
+
+
 class StemSource:
     """One stem file decoded (and resampled when its rate differs) at the device rate.
 
@@ -69,7 +74,7 @@ class StemSource:
         self.rate = rate
         self.error = ""
         self.notices: deque[str] = deque()  # appended by the filling thread, drained by control
-        self._opener: Opener = opener or (lambda p: sf.SoundFile(str(p)))
+        self._opener = opener
         self._file: sf.SoundFile | None = None
         self._resampler: soxr.ResampleStream | None = None
         self.channels = 1
@@ -141,7 +146,7 @@ class StemSource:
         h = self._header
         assert h is not None
         try:
-            f = self._opener(self.path)
+            f = (self._opener or open_file)(self.path)
         except (OSError, RuntimeError) as exc:
             self._damage(str(exc))
             return False
@@ -212,7 +217,11 @@ class StemSource:
         except (OSError, RuntimeError) as exc:  # damaged here: silence, then try again later
             self._damage(str(exc))
             return self._silence(min(frames, self._retry_at - self._frame))
-        gap = after - len(data) - self._src  # frames the decoder skipped (a damaged Ogg page)
+        if after - len(data) > self._src:
+            # The decoder skipped damaged data, and where it resumed is only known to the page:
+            # trust its position, not its samples. Silence up to there, then a sample-exact seek.
+            self._skip_to(round(after * self.rate / h.samplerate))
+            return self._silence(min(frames, self._retry_at - self._frame))
         self._src = after
         if data.shape[1] != self.channels:
             data = np.ascontiguousarray(data[:, : self.channels])
@@ -222,18 +231,18 @@ class StemSource:
             data = self._resampler.resample_chunk(data, last=last)
         if last:
             self._eof = True
-        if gap > 0:
-            # The decoder lost frames: what it returned belongs after them. Silence fills the
-            # hole, so the stem stays in time with the others instead of running ahead.
-            lost = round(gap * self.rate / h.samplerate)
-            self.notices.append(f"{self.path.name}: {lost / self.rate:.2f} s lost at "
-                                f"{_clock(self._frame, self.rate)}; kept in time with silence")
-            self._pending = data  # counted when handed out, after the silence
-            return self._silence(lost)
         self._frame += len(data)
         if short:
             self._damage("the file ends before its header says")
         return data
+
+    def _skip_to(self, frame: int) -> None:
+        self.notices.append(f"{self.path.name}: {(frame - self._frame) / self.rate:.2f} s lost at "
+                            f"{_clock(self._frame, self.rate)} (damaged data); kept in time with "
+                            "silence")
+        self._shut()
+        self._damaged_at = None  # told already; the reopen is not news
+        self._retry_at = max(frame, self._frame + 1)
 
     def close(self) -> None:
         self._shut()

@@ -55,7 +55,8 @@ class Streamer:
         self.kick()
         for thread in self._threads:
             thread.join(2)
-        self._close_retired(())
+        self.decks = ()
+        self.close_retired()
 
     def retire(self, deck: Deck, owner: object = None) -> None:
         """Close ``deck`` on the disk thread once it is out of ``decks``; ``owner`` (its voice) is
@@ -67,7 +68,9 @@ class Streamer:
     def retired(self) -> int:
         return len(self._retired)
 
-    def _close_retired(self, live: tuple[Deck, ...]) -> None:
+    def close_retired(self) -> None:
+        """Close the retired decks out of ``decks`` (the disk thread, or an offline driver)."""
+        live = self.decks
         for _ in range(len(self._retired)):
             deck, owner = self._retired.popleft()
             if deck in live:
@@ -90,9 +93,9 @@ class Streamer:
     def _run_disk(self) -> None:
         self._realtime(self._priority)
         while not self._stop.is_set():
-            decks = self.decks
             if self._retired:
-                self._close_retired(decks)  # between passes: no read of a retired deck in flight
+                self.close_retired()  # between passes: no read of a retired deck in flight
+            decks = self.decks
             if time.monotonic() < self.stall_until:
                 time.sleep(0.01)
                 continue

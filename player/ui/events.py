@@ -21,6 +21,18 @@ def describe(event: m.Event) -> Said | None:
     if isinstance(event, m.EngineDied):
         return (f"The audio engine stopped (exit code {event.exitcode}); restarting it on the same "
                 "song, stopped. Press Space to play on.", "error", 15)
+    if isinstance(event, m.EngineFault):
+        return (f"Engine fault (a bug, not the audio device): {event.message}. That block played as "
+                "silence and the show goes on; the details are in the engine log.", "error", 15)
+    if isinstance(event, m.ReadAhead):
+        if event.low:
+            return (f"Disk too slow: only {event.seconds:.1f} s of the song is read ahead. If it runs "
+                    "out, the stems go quiet (click and cues keep going); check the drive.", "warning", 10)
+        return "Disk caught up: the song is read ahead again.", "information", 3
+    if isinstance(event, m.RateChanged):
+        return (f"The audio device runs at {event.device_rate} Hz, the rig asks {event.rig_rate} Hz: "
+                f"playing at {event.device_rate} Hz, every stem resampled. Set the interface or the "
+                "rig's audio.sample_rate to match to avoid it.", "warning", 10)
     if isinstance(event, m.EngineStarted) and event.restarted:
         return "Audio engine restarted: same song and position, stopped.", "information", 5
     if isinstance(event, m.Problem):
