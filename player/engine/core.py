@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from player.engine import messages as m
-from player.engine.deck import Deck
+from player.engine.deck import Deck, Header, fresh_sources, read_header
 from player.engine.mixer import Mixer, StemLevel, build_matrix
 from player.engine.navigator import Navigator, Plan
 from player.engine.perform import perform
-from player.engine.plan import CLICK, COUNT_IN, GUIDE, plan_song
+from player.engine.plan import CLICK, COUNT_IN, GUIDE, SongPlan, plan_song
 from player.engine.status import State
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport, Voice
@@ -66,6 +66,10 @@ class EngineCore:
         self._rewind_pending = False  # a stop is fading out: go back to the start once silent
         self._reported: set[str] = set()
         self.pool = VoicePool(streamer)
+        self._plans: dict[tuple[int, int | None, int], tuple[SongPlan, dict[Path, Header | None]]] = {}
+        self._matrices: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
+        self._batching = False
+        self._mix_dirty = False
         self._seen_current: Voice | None = None
         self._announce: Voice | None = None  # current voice whose SongLoaded waits for its audio
         self._fault_told = False
@@ -91,6 +95,8 @@ class EngineCore:
                     self.emit(m.FileError(str(p)))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
         self.levels.clear()
+        self._plans.clear()
+        self._matrices.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
                                   tuple(s.song.title if s else "?" for s in songs)))
         return rig, setlist
@@ -132,12 +138,12 @@ class EngineCore:
         t, rig, setlist = self.transport, self.rig, self.setlist
         if song is None or t is None or rig is None or setlist is None:
             return None
-        entry = setlist.setlist.songs[index]
-        plan = plan_song(song, rig, entry, rate=t.rate, count_in=count_in)
+        plan, headers = self._plan(index, song, count_in)
         if start is None:
             start = plan.tempo.frame_at(-plan.count_in) if plan.tempo and plan.count_in else 0
         seconds = rig.audio.read_ahead_seconds or RING_SECONDS
-        deck = Deck(plan.sources, t.rate, t.block, int(seconds * t.rate), start)
+        deck = Deck(fresh_sources(plan.sources, headers, t.rate), t.rate, t.block,
+                    int(seconds * t.rate), start)
         if preload:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
         # No file is opened here: the streamer opens, reads and closes every file (one owner).
@@ -156,6 +162,26 @@ class EngineCore:
         self.pool.add(voice)
         return voice
 
+    def _plan(self, index: int, song: SongFolder, count_in: int | None
+              ) -> tuple[SongPlan, dict[Path, Header | None]]:
+        """The song's plan and its files' headers, made once per song: a burst of jumps builds
+        voices from them without reading a file or validating anything again."""
+        t, rig, setlist = self.transport, self.rig, self.setlist
+        assert t is not None and rig is not None and setlist is not None
+        key = (index, count_in, t.rate)
+        cached = self._plans.get(key)
+        if cached is None:
+            plan = plan_song(song, rig, setlist.setlist.songs[index], rate=t.rate, count_in=count_in)
+            headers: dict[Path, Header | None] = {}
+            for src in plan.sources:
+                if isinstance(src, Path):
+                    try:
+                        headers[src] = read_header(src)
+                    except (OSError, RuntimeError):
+                        headers[src] = None  # the source says why, in words, when it is built
+            cached = self._plans[key] = (plan, headers)
+        return cached
+
     def _effective(self, levels: list[StemLevel], kinds: list[str]) -> list[StemLevel]:
         """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
         out = []
@@ -173,6 +199,15 @@ class EngineCore:
         return out
 
     def _matrix(self, index: int, kinds: list[str]) -> np.ndarray:
+        """The song's gain matrix for the mix as it is now; shared by all its voices until the mix
+        changes (the callback never writes into a matrix, so sharing is safe)."""
+        key = (index, tuple(kinds))
+        matrix = self._matrices.get(key)
+        if matrix is None:
+            matrix = self._matrices[key] = self._build_matrix(index, kinds)
+        return matrix
+
+    def _build_matrix(self, index: int, kinds: list[str]) -> np.ndarray:
         assert self.transport is not None and self.rig is not None
         return build_matrix(self._effective(self.levels[index], kinds), self.rig,
                             self.transport.outputs, self.bus_gain, frozenset(self.bus_mute),
@@ -352,9 +387,17 @@ class EngineCore:
         self.apply_levels()
 
     def apply_levels(self) -> None:
+        """The mix changed: every voice gets its new matrix (once per batch of commands)."""
+        self._matrices.clear()
+        self._mix_dirty = True
+        if not self._batching:
+            self.flush()
+
+    def flush(self) -> None:
         t = self.transport
-        if t is None:
+        if t is None or not self._mix_dirty:
             return
+        self._mix_dirty = False
         for voice in (t.current, t.pending, t.outgoing, *self.preloaded.values()):
             if voice is not None and voice.plan is not None:
                 voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds))
@@ -480,3 +523,11 @@ class EngineCore:
     def handle(self, cmd: m.Command) -> None:
         """Apply one command; bad requests become Problem events, never exceptions."""
         perform(self, cmd)
+
+    def begin_batch(self) -> None:
+        """Commands that arrived together: mix changes are applied once, at ``end_batch``."""
+        self._batching = True
+
+    def end_batch(self) -> None:
+        self._batching = False
+        self.flush()

@@ -69,7 +69,8 @@ class StemSource:
     the missing span, then the stem comes back in sync, and ``notices`` says so in words.
     """
 
-    def __init__(self, path: Path, rate: int, opener: Opener | None = None) -> None:
+    def __init__(self, path: Path, rate: int, opener: Opener | None = None,
+                 header: Header | None = None) -> None:
         self.path = path
         self.rate = rate
         self.error = ""
@@ -91,7 +92,7 @@ class StemSource:
         self._buf: np.ndarray | None = None  # decode buffer; pending may be a view of it
         self._zeros = np.zeros((0, 1), dtype=np.float32)
         try:
-            self._header = read_header(path)
+            self._header = header or read_header(path)
         except (OSError, RuntimeError) as exc:
             self.error = f"{path.name}: {exc}"
             return
@@ -246,6 +247,19 @@ class StemSource:
 
     def close(self) -> None:
         self._shut()
+
+
+def fresh_sources(sources: Sequence[Path | Source], headers: dict[Path, Header | None],
+                  rate: int) -> list[Source]:
+    """New, unread sources for one deck from a plan's (sources are stateful: one deck each)."""
+    out: list[Source] = []
+    for src in sources:
+        if isinstance(src, Path):
+            out.append(StemSource(src, rate, header=headers.get(src)))
+        else:
+            clone = getattr(src, "fresh", None)
+            out.append(clone() if clone is not None else src)
+    return out
 
 
 def _clock(frame: int, rate: int) -> str:

@@ -67,6 +67,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     _tune_for_real_time()
     from player.engine import messages as m
+    from player.engine.coalesce import coalesce
     from player.engine.core import EngineCore
     from player.engine.status import State, StatusBlock
     from player.engine.streamer import Streamer
@@ -93,44 +94,51 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     waiting_for_device = False
     next_try = 0.0
     attempts = 0
-    while True:
-        try:
-            cmd = commands.get(timeout=TICK)
-        except queue.Empty:
-            cmd = None
+    running = True
+    while running:
+        batch = _take_batch(commands)
         now = time.monotonic()
-        if isinstance(cmd, m.Shutdown):
-            break
+        core.begin_batch()
+        for cmd in coalesce(batch):
+            if isinstance(cmd, m.Shutdown):
+                running = False
+                break
+            try:
+                if isinstance(cmd, m.LoadSetlist):
+                    previous = core.rig
+                    loaded = core.load(cmd)
+                    if loaded is not None:
+                        rig, _ = loaded
+                        if stream is not None and previous is not None and (
+                                previous.audio != rig.audio or previous.output_channels
+                                != rig.output_channels):
+                            stream.close()  # another device or format: open it afresh
+                            stream = None
+                        if stream is None:
+                            core.attach(Transport(rig.output_channels, rig.audio.block_size,
+                                                  rig.audio.sample_rate, status))
+                            waiting_for_device = True
+                            next_try = 0.0
+                        else:
+                            core.reset()
+                        if midi != "off":
+                            midi_host.configure(rig, core.rig_file)
+                elif isinstance(cmd, m.MidiCommand):
+                    midi_host.handle(cmd)
+                else:
+                    core.handle(cmd)
+                if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
+                    gc.freeze()  # what exists now lives long: keep it out of every collection
+            except Exception as exc:  # noqa: BLE001 - a bad command must not take the show down
+                traceback.print_exc()
+                emit(m.Problem(f"the engine could not do {type(cmd).__name__}: {exc} "
+                               "(details in the engine log)"))
         try:
-            if isinstance(cmd, m.LoadSetlist):
-                previous = core.rig
-                loaded = core.load(cmd)
-                if loaded is not None:
-                    rig, _ = loaded
-                    if stream is not None and previous is not None and (
-                            previous.audio != rig.audio or previous.output_channels
-                            != rig.output_channels):
-                        stream.close()  # another device or format: open it afresh
-                        stream = None
-                    if stream is None:
-                        core.attach(Transport(rig.output_channels, rig.audio.block_size,
-                                              rig.audio.sample_rate, status))
-                        waiting_for_device = True
-                        next_try = 0.0
-                    else:
-                        core.reset()
-                    if midi != "off":
-                        midi_host.configure(rig, core.rig_file)
-            elif isinstance(cmd, m.MidiCommand):
-                midi_host.handle(cmd)
-            elif cmd is not None:
-                core.handle(cmd)
-            if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
-                gc.freeze()  # what exists now lives long: keep it out of every collection
-        except Exception as exc:  # noqa: BLE001 - a bad command must not take the show down
+            core.end_batch()
+        except Exception:  # noqa: BLE001 - like a command
             traceback.print_exc()
-            emit(m.Problem(f"the engine could not do {type(cmd).__name__}: {exc} "
-                           "(details in the engine log)"))
+        if not running:
+            break
         if waiting_for_device and now >= next_try and core.rig is not None:
             next_try = now + DEVICE_RETRY
             try:
@@ -171,6 +179,25 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
 
 
 _reported_missing = False
+MAX_BATCH = 200  # commands taken before the housekeeping tick runs again
+
+
+def _take_batch(commands: Queue) -> list[Any]:
+    """What arrived: waits up to a tick for the first command, then takes the rest at once.
+
+    Under a burst (a bouncing pedal, a flood from the network) the tick then runs once per batch,
+    not once per command, and superseded commands are dropped by ``coalesce``.
+    """
+    try:
+        batch = [commands.get(timeout=TICK)]
+    except queue.Empty:
+        return []
+    while len(batch) < MAX_BATCH:
+        try:
+            batch.append(commands.get_nowait())
+        except queue.Empty:
+            break
+    return batch
 
 
 def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str, str]:
