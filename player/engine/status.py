@@ -29,6 +29,7 @@ class State(IntEnum):
     STOPPING = 3  # fading out towards stopped or paused
     NO_DEVICE = 4
     COUNT_IN = 5  # playing the count-in bars before the song's first sample
+    ENGINE_DOWN = 6  # the engine process is gone (written by the parent until a new one runs)
 
 
 # Scalar slots (float64) in order; a float64 holds every frame count of a show exactly.

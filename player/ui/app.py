@@ -20,7 +20,7 @@ from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
 from player.ui import fallback
-from player.ui.events import describe
+from player.ui.events import describe, health_note
 from player.ui.help_screen import HelpScreen
 from player.ui.keys import ALL
 from player.ui.link import FrozenLink, Link, LiveLink, is_unknown_action
@@ -90,6 +90,7 @@ class StageApp(App[int]):
         self.midi_port = ""
         self.midi_ok: bool | None = None
         self.midi_last = ""
+        self.engine_note = ""  # why the audio is not as it should be, in words (setup screen)
         self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
         self.master_db = 0.0
         self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
@@ -184,6 +185,7 @@ class StageApp(App[int]):
             self.last_action = f"tapped {event.bpm:.1f} bpm"
         elif isinstance(event, m.MixChanged):
             self.mix = event
+        self.engine_note = health_note(event, self.engine_note)
         said = describe(event)
         if said is not None:
             text, severity, timeout = said

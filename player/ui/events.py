@@ -49,3 +49,22 @@ def describe(event: m.Event) -> Said | None:
         where = f", saved to {event.path}" if event.path else " (not saved)"
         return f"Learned: {event.binding} → {event.action.value}{where}", "information", 5
     return None
+
+
+def health_note(event: m.Event, note: str) -> str:
+    """The standing reason the audio is not right, kept for the setup screen (``note``: the last)."""
+    if isinstance(event, m.DeviceLost):
+        return f"Audio device {event.device}: {event.detail or 'lost'}. Waiting for it."
+    if isinstance(event, m.EngineFault):
+        return f"Engine fault (not the device): {event.message}. See the engine log."
+    if isinstance(event, m.EngineDied):
+        return f"The audio engine stopped (exit code {event.exitcode}); restarting it."
+    if isinstance(event, m.RateChanged):
+        return (f"The device runs at {event.device_rate} Hz, the rig asks {event.rig_rate} Hz: "
+                "playing resampled.")
+    if isinstance(event, m.Problem) and "not restarting" in event.message:
+        return event.message
+    if isinstance(event, (m.DeviceBack, m.EngineStarted)) and note.startswith(("Audio device",
+                                                                              "The audio engine")):
+        return ""
+    return note

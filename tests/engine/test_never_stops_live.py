@@ -170,3 +170,32 @@ def test_a_disk_stall_longer_than_the_read_ahead_keeps_the_click_and_warns_first
         "the generated click played every beat, stall or not"
     back = engine.wait_for(m.ReadAhead, 6, seen)
     assert back is not None and not back.low, "and the warning clears when the disk is back"
+
+
+def test_an_engine_that_keeps_dying_is_shown_down_not_playing(jack_server: JackServer,
+                                                             tmp_path: Path) -> None:
+    import os
+    import signal
+
+    eng = Engine(log=tmp_path / "engine.log")
+    eng.start()
+    try:
+        load(eng, DEMO)
+        eng.send(m.Play())
+        assert eng.wait_state(State.PLAYING, 5)
+        seen: list[m.Event] = []
+        for _ in range(8):  # more deaths in a minute than the restart limit allows
+            pid = eng.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and (eng.pid == pid or not eng.alive):
+                if any(isinstance(e, m.Problem) and "not restarting" in e.message for e in seen):
+                    break
+                eng.wait_for(m.EngineStarted, 0.2, seen)
+            if any(isinstance(e, m.Problem) and "not restarting" in e.message for e in seen):
+                break
+        assert any(isinstance(e, m.Problem) and "not restarting" in e.message for e in seen), seen
+        assert eng.status().state is State.ENGINE_DOWN, "the screen says the engine is down"
+    finally:
+        eng.close()
