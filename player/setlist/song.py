@@ -14,6 +14,8 @@ from player.setlist.roles import Role, guess_name, guess_role
 from player.setlist.tomlfile import load_model
 
 SONG_FILE = "song.toml"
+MAX_BARS = 9_999  # 83 minutes at 480 bpm in 4/4: longer than any song, far below what breaks the maths
+MAX_SECONDS = 24 * 3600.0
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3"})
 
 
@@ -39,7 +41,7 @@ class TempoChange(_Strict):
     (4/4 at 120 into 7/8 counts eighths at 240).
     """
 
-    bar: int = Field(ge=2)
+    bar: int = Field(ge=2, le=MAX_BARS)
     bpm: float | None = Field(default=None, gt=0, le=999)
     ramp_bars: int = Field(default=0, ge=0, le=256)
     time_signature: str | None = None
@@ -101,8 +103,8 @@ class Section(_Strict):
     """A named part of the song, starting at a bar (1-based) or at a time in seconds."""
 
     name: str = Field(min_length=1)
-    bar: int | None = Field(default=None, ge=1)
-    seconds: float | None = Field(default=None, ge=0)
+    bar: int | None = Field(default=None, ge=1, le=MAX_BARS)
+    seconds: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
     color: str = ""  # shown on the timeline: a colour name ("red") or "#rrggbb"; "" picks by name
     cue: bool = True  # speak its name before it starts (generated guide)
     midi: list[MidiMessage] = []  # sent on the rig's MIDI output when the section starts
@@ -185,7 +187,7 @@ class Song(_Strict):
     generate: Generate = Generate()
     # The bar line where the music ends (a segue starts the next song exactly there); default: the
     # file's end, rounded to the nearest bar line.
-    end_bar: int | None = Field(default=None, ge=2)
+    end_bar: int | None = Field(default=None, ge=2, le=MAX_BARS)
 
     def section_seconds(self, section: Section) -> float | None:
         """Where a section starts, or None when it is given in bars and the song has no tempo."""
