@@ -16,7 +16,7 @@ import numpy as np
 from player.setlist.rig import NO_BUS, Rig
 from player.setlist.roles import Role
 
-SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE})  # soloing a part never takes the click away
+SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE, Role.TALKBACK, Role.COUNT_IN})  # soloing a part never takes the click away
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from player.engine.deck import Source
 from player.engine.generated import ClickSource, CountInSource, CueSource
 from player.engine.mixer import StemLevel
+from player.engine.pair import PairSource
 from player.engine.sounds import load_sounds
 from player.setlist.generate import generation
 from player.setlist.rig import Rig
@@ -22,6 +23,7 @@ from player.setlist.song import SUBDIVISIONS, SongFolder
 from player.setlist.tempo import TempoMap, sections
 
 FILE, CLICK, GUIDE, COUNT_IN = "file", "click", "guide", "count_in"
+DEFAULT_RATE = 48000  # a split-mono pair decodes at this rate when the plan is made without one
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,17 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
     levels, names, kinds = [], [], []
     sources: list[Path | Source] = []
     for i, stem in enumerate(song.song.stems):
+        right = song.right_path(stem)
         levels.append(StemLevel(
-            channels=channels[i] if channels else 1,
+            channels=2 if right else channels[i] if channels else 1,
             bus=rig.bus_for(stem.role, stem.bus),
             role=stem.role,
             gain_db=stem.gain_db + gain,
             pan=stem.pan,
             mute=stem.mute or stem.role in muted,
         ))
-        sources.append(song.stem_path(stem))
+        sources.append(PairSource(song.stem_path(stem), right, rate or DEFAULT_RATE) if right
+                       else song.stem_path(stem))
         names.append(stem.display_name)
         kinds.append(FILE)
     tempo = TempoMap.of(song.song, rate) if rate else None
