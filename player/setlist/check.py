@@ -97,7 +97,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
         report.problems += _check_preset(report.rig, report.rig_path)
         if isinstance(device, Device):
             report.device = device
-    setlist_text = setlist_path.read_text(encoding="utf-8")
+    setlist_text = "" if report.setlist.folder else setlist_path.read_text(encoding="utf-8")
     for i, entry in enumerate(report.setlist.setlist.songs):
         folder = report.setlist.song_folder(entry)
         song = SongReport(i + 1, entry, folder)

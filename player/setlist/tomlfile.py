@@ -120,12 +120,26 @@ def field_name(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+# Lists of tables, as a person writes them: the fix for a missing or empty one shows the real form.
+_TABLES = {
+    "songs": 'add a song as a table: a line `[[songs]]` and under it `path = "folder/of/the-song"` '
+             "(relative to this file), once per song; or make the file with `player new-setlist NAME "
+             "FOLDER...`.",
+    "stems": 'add a stem as a table: a line `[[stems]]` and under it `file = "click.wav"` (and '
+             '`role = "click"`), once per audio file; or delete song.toml to have stems guessed.',
+}
+
+
 def _problem(err: Any, path: Path, text: str, model: type[BaseModel]) -> Problem:
     loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
     kind = err["type"]
     message = err["msg"]
     fix = None
-    if kind == "missing":
+    if kind in ("missing", "too_short") and loc and loc[-1] in _TABLES:
+        message = f"no [[{loc[-1]}]] at all: at least one is needed."
+        fix = _TABLES[str(loc[-1])]
+        loc_for_line = loc[:-1] if kind == "missing" else loc
+    elif kind == "missing":
         message = "this field is required."
         fix = f"add `{loc[-1]} = ...` here."
         loc_for_line = loc[:-1]

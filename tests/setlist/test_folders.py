@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from player.engine.plan import plan_song
 from player.engine.render import render_song
+from player.setlist.check import check_show
+from player.setlist.problems import LoadError
 from player.setlist.rig import Rig
 from player.setlist.roles import Role
+from player.setlist.setlist import load_setlist
 from player.setlist.song import load_song
 from tests.conftest import write_stem
+from tests.test_cli import player
 
 RIG = Rig.model_validate({
     "audio": {"block_size": 128},
@@ -56,3 +62,74 @@ def test_split_mono_pairs_play_as_one_stereo_stem_hard_left_and_right(tmp_path: 
     # Left only on the left, right only on the right, each at its own level (not summed in the centre).
     np.testing.assert_array_equal(foh[:, 0], read(folder / "Keys.L.wav")[:, 0])
     np.testing.assert_array_equal(foh[:, 1], read(folder / "Keys.R.wav")[:, 0])
+
+
+def band_folder(tmp_path: Path) -> Path:
+    """A folder of song folders as a band hands it over: no setlist, one song without song.toml."""
+    root = tmp_path / "gig"
+    write_stem(root / "10 Finale" / "Keys.wav", 1.0)
+    write_stem(root / "2 Opener" / "Bass.wav", 1.0)
+    write_stem(root / "2 Opener" / "Click.wav", 1.0)
+    (root / "2 Opener" / "song.toml").write_text(
+        'title = "Opener"\n[[stems]]\nfile = "Bass.wav"\nrole = "bass"\n'
+        '[[stems]]\nfile = "Click.wav"\nrole = "click"\n')
+    (root / ".Trashes").mkdir()
+    (root / "artwork").mkdir()  # no audio: not a song
+    return root
+
+
+def test_a_folder_of_songs_is_a_setlist_in_name_order(tmp_path: Path) -> None:
+    root = band_folder(tmp_path)
+    setlist = load_setlist(root)
+    assert [e.path for e in setlist.setlist.songs] == ["2 Opener", "10 Finale"]
+    assert setlist.song_folder(setlist.setlist.songs[1]) == (root / "10 Finale").resolve()
+    one = load_setlist(root / "2 Opener")
+    assert [one.song_folder(e) for e in one.setlist.songs] == [(root / "2 Opener").resolve()]
+    report = check_show(root, device="not looked for")
+    assert report.ok and [s.title for s in report.songs] == ["Opener", "10 Finale"]
+    with pytest.raises(LoadError) as caught:
+        load_setlist(root / "artwork")
+    assert "no songs in the folder" in str(caught.value) and "new-setlist" in str(caught.value)
+
+
+def test_check_play_and_render_take_a_song_folder_and_a_folder_of_songs(tmp_path: Path) -> None:
+    root = band_folder(tmp_path)
+    for target in (root, root / "2 Opener"):
+        out = player("check", str(target), "--no-device")
+        assert out.returncode == 0 and "The show can run." in out.stdout, out.stdout + out.stderr
+        assert "Is a directory" not in out.stdout
+    out = player("play", str(root), env={**os.environ, "CI": "true"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1. Opener" in out.stdout and "2. 10 Finale" in out.stdout
+    out = player("render", str(root), "--out", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["01-opener", "02-10-finale"]
+
+
+def test_new_setlist_writes_a_file_that_checks(tmp_path: Path) -> None:
+    root = band_folder(tmp_path)
+    write_stem(tmp_path / "encore" / "Piano.wav", 1.0)
+    help_text = player("--help").stdout
+    assert "new-setlist" in help_text
+    out = player("new-setlist", "friday", str(root), str(tmp_path / "encore"), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    target = tmp_path / "setlists" / "friday.toml"
+    setlist = load_setlist(target)
+    assert setlist.setlist.title == "friday"
+    assert [setlist.song_folder(e).name for e in setlist.setlist.songs] == ["2 Opener", "10 Finale",
+                                                                          "encore"]
+    assert [e.path for e in setlist.setlist.songs][0] == "../gig/2 Opener"  # relative to the file
+    again = player("new-setlist", "friday", str(root), cwd=tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stdout
+    bad = player("new-setlist", "other", str(root / "artwork"), cwd=tmp_path)
+    assert bad.returncode == 1 and "no song here" in bad.stdout
+    assert not (tmp_path / "setlists" / "other.toml").exists()
+
+
+def test_an_empty_setlist_shows_the_real_songs_form(tmp_path: Path) -> None:
+    for text in ('title = "Empty"\n', 'title = "Empty"\nsongs = []\n'):
+        (tmp_path / "show.toml").write_text(text)
+        with pytest.raises(LoadError) as caught:
+            load_setlist(tmp_path / "show.toml")
+        [p] = caught.value.problems
+        assert "[[songs]]" in p.message and '`path = "folder/of/the-song"`' in (p.fix or "")
