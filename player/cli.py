@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rig", help="rig name (config/rigs/NAME.toml) or path; default: the setlist's")
     check.add_argument("--no-device", action="store_true",
                        help="do not look for the audio device (checking files only)")
+    check.add_argument("--jobs", type=int, default=None,
+                       help="songs checked at once, in worker processes (default: one per core)")
     check.set_defaults(run=_check)
 
     new = sub.add_parser("new-setlist", help="start a setlist from song folders: player new-setlist NAME "
@@ -114,7 +116,10 @@ def _check(args: argparse.Namespace) -> int:
             device = _device_for(rig.audio.device)
         except LoadError:
             device = "the rig did not load."  # check_show reports why
-    report = check_show(args.setlist, args.rig, device)  # type: ignore[arg-type]
+    from player.engine.bus_peaks import bus_peaks
+
+    report = check_show(args.setlist, args.rig, device, mix=bus_peaks,  # type: ignore[arg-type]
+                        jobs=args.jobs)
     console = _console()
     for line in render(report):
         console.print(line)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
+from player.engine.bus_peaks import bus_peaks
 from player.setlist.check import Device, ShowReport, check_show
 from player.setlist.problems import Severity
 from player.setlist.report import render
@@ -194,3 +197,53 @@ def test_a_rig_naming_a_missing_midi_preset_is_an_error(show: Path) -> None:
     report = check_show(show, device=SIXTEEN)
     [error] = problems(report)
     assert "rig.toml:13: midi.preset" in error and "'mc7' not found" in error
+
+
+def test_a_song_python_cannot_parse_never_takes_the_others_down(show: Path) -> None:
+    toml = show.parent / "one" / "song.toml"
+    toml.write_text(SONG.replace("bpm = 120", "bpm = " + "9" * 5000))
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "song.toml:4" in error and "number too long" in error
+    assert report.songs[1].ok and len(report.songs[1].stems) == 3
+
+
+def test_a_summed_bus_that_clips_is_a_warning(show: Path) -> None:
+    folder = show.parent / "one"
+    # Three stems at -4.4 dBFS (0.6), in phase on the bass's bus: each fine alone, clipping summed.
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write_stem(folder / name, 6.0, freq=220, amplitude=0.6)
+    extra = "".join(f'[[stems]]\nfile = "{n}"\nrole = "keys"\n' for n in ("a.wav", "b.wav", "c.wav"))
+    (folder / "song.toml").write_text(SONG + extra)
+    report = check_show(show, device=SIXTEEN, mix=bus_peaks)
+    assert not any("clips" in p for p in problems(report, Severity.WARNING) if "a.wav" in p)
+    [clip] = [p for p in report.songs[0].problems if "bus 'foh_tracks' clips" in p.message]
+    summed = sum(sf.read(str(folder / n), dtype="float32")[0] for n in ("a.wav", "b.wav", "c.wav",
+                                                                        "bass.wav"))
+    assert clip.severity is Severity.WARNING
+    assert f"{20 * np.log10(np.abs(summed).max()):+.1f} dBFS" in clip.message  # centred: as summed
+    assert not [p for p in report.songs[1].problems if "bus 'foh_tracks' clips" in p.message]
+    # Cached by file identity: a second check sums nothing again, and a rewritten file is summed anew.
+    again = check_show(show, device=SIXTEEN, mix=lambda *a: pytest.fail("summed again"))
+    assert [p.message for p in again.songs[0].problems] == [p.message for p in report.songs[0].problems]
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write_stem(folder / name, 6.0, freq=220, amplitude=0.1)
+    assert not [p for p in check_show(show, device=SIXTEEN, mix=bus_peaks).songs[0].problems
+                if "bus 'foh_tracks' clips" in p.message]
+
+
+def test_a_stem_listed_many_times_is_an_error(show: Path) -> None:
+    repeat = '[[stems]]\nfile = "bass.wav"\nrole = "bass"\n'
+    (show.parent / "one" / "song.toml").write_text(SONG + repeat * 20)
+    [error] = problems(check_show(show, device=SIXTEEN))
+    assert "bass.wav is listed 21 times for bus 'foh_tracks'" in error and "song.toml:21" in error
+
+
+def test_a_click_named_stem_with_another_role_is_a_warning(show: Path) -> None:
+    (show.parent / "one" / "song.toml").write_text(SONG.replace('role = "click"', 'role = "keys"'))
+    report = check_show(show, device=SIXTEEN)
+    [warning] = [p for p in report.songs[0].problems if "looks like" in p.message]
+    assert warning.severity is Severity.WARNING and warning.field == "stems[1].role"
+    assert "click.wav looks like click material but has role 'keys': it plays on 'foh_tracks', " \
+           "not on 'in_ears'" in warning.message
+    assert not [p for p in report.songs[1].problems if "looks like" in p.message]
