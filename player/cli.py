@@ -236,6 +236,7 @@ def _render(args: argparse.Namespace) -> int:
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
     from player.render_options import print_onsets, render_entry
+    from player.setlist.generate import not_generated
     from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
     from player.setlist.setlist import Entry, load_setlist
@@ -270,6 +271,9 @@ def _render(args: argparse.Namespace) -> int:
             name = f"{index:02d}-{slug(song.song.title)}" if index else slug(song.song.title)
             task = progress.add_task(song.song.title, total=None)
             entry = render_entry(entry, args)
+            for why in not_generated(song, entry):  # --click on / --count-in N on a song without tempo
+                progress.console.print(f"[yellow]warning[/]: {escape(song.song.title)}: {escape(why)} "
+                                       "Fix: add a [tempo] table with bpm to its song.toml.")
             plan = plan_song(song, rig, entry, rate=rig.audio.sample_rate)
             result = render_song(plan, rig, args.out / name,
                                  per_channel=args.per_channel,
@@ -277,6 +281,10 @@ def _render(args: argparse.Namespace) -> int:
                                      t, completed=done, total=total))
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
+            for refused in plan.refused:  # the channel rule of `player check`, the same here
+                failed += 1
+                progress.console.print(f"[bold red]ERROR[/]: {escape(str(folder))}: {escape(refused)} "
+                                       "Not rendered; split it into mono or stereo files.")
             if args.onsets:
                 print_onsets(progress.console, plan_song(song, rig, entry, rate=rig.audio.sample_rate),
                               result.frames)

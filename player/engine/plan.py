@@ -16,10 +16,11 @@ from player.engine.mixer import StemLevel
 from player.engine.pair import PairSource
 from player.engine.sounds import load_sounds
 from player.setlist.generate import generation
-from player.setlist.rig import Rig
+from player.setlist.rig import NO_BUS, Rig
 from player.setlist.roles import Role
 from player.setlist.setlist import Entry
 from player.setlist.song import SUBDIVISIONS, SongFolder
+from player.setlist.stemfile import channel_problem, header_channels
 from player.setlist.tempo import TempoMap, sections
 
 FILE, CLICK, GUIDE, COUNT_IN = "file", "click", "guide", "count_in"
@@ -37,6 +38,7 @@ class SongPlan:
     kinds: list[str] = field(default_factory=list)  # FILE, CLICK, GUIDE or COUNT_IN, per source
     tempo: TempoMap | None = None
     count_in: int = 0  # bars
+    refused: list[str] = field(default_factory=list)  # stems that break a rule and play nowhere
 
     @property
     def paths(self) -> list[Path]:
@@ -57,11 +59,17 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
     muted = set(entry.muted_roles) if entry else set()
     levels, names, kinds = [], [], []
     sources: list[Path | Source] = []
+    refused: list[str] = []
     for i, stem in enumerate(song.song.stems):
         right = song.right_path(stem)
+        # The channel rule of `player check`: a file of more than two channels plays nowhere,
+        # rather than its first two channels somewhere (they may be a click and a guide).
+        wrong = None if right else channel_problem(stem.file, header_channels(song.stem_path(stem)))
+        if wrong:
+            refused.append(wrong)
         levels.append(StemLevel(
             channels=2 if right else channels[i] if channels else 1,
-            bus=rig.bus_for(stem.role, stem.bus),
+            bus=NO_BUS if wrong else rig.bus_for(stem.role, stem.bus),
             role=stem.role,
             gain_db=stem.gain_db + gain,
             pan=stem.pan,
@@ -105,4 +113,4 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
             levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db))
             names.append("Count-in")
             kinds.append(COUNT_IN)
-    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars)
+    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars, refused)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.setlist.cache import CheckCache, file_key
-from player.setlist.generate import generation, words_for
+from player.setlist.generate import generation, not_generated, words_for
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.rig import NO_BUS, Rig, config_dirs, load_rig
 from player.setlist.roles import looks_like
@@ -421,9 +421,9 @@ def _mix_key(loaded: SongFolder, entry: Entry | None, rig: Rig) -> str | None:
 def _check_generated(loaded: SongFolder, entry: Entry | None, add: Callable[..., None]) -> None:
     """What the generated click and spoken cues will do, and section names they cannot say."""
     click, guide, count_in = generation(loaded, entry)
-    if loaded.song.tempo is None and (loaded.song.generate.click == "on" or count_in):
-        add(Severity.WARNING, "a generated click or count-in needs a [tempo]; none will play.",
-            ("generate",), "add a [tempo] table with bpm.")
+    for why in not_generated(loaded, entry):
+        add(Severity.WARNING, why, ("generate",), "add a [tempo] table with bpm (and [[sections]] "
+            "for cues), or turn it off.")
     if guide:
         silent = [s.name for s in loaded.song.sections if s.cue and not words_for(s.name)]
         if silent:

@@ -54,6 +54,14 @@ def probe(path: Path, block_frames: int = 1 << 16) -> StemInfo:
     return StemInfo(info.samplerate, info.channels, frames or info.frames, info.format, peak)
 
 
+def header_channels(path: Path) -> int:
+    """The channel count from the header alone; 0 when the file cannot be read (it plays silent)."""
+    try:
+        return int(sf.info(str(path)).channels)
+    except (OSError, RuntimeError):
+        return 0
+
+
 def duration(path: Path) -> float | None:
     """Length in seconds from the header alone (fast, for display); None if the file cannot be read."""
     try:

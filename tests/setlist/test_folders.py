@@ -133,3 +133,35 @@ def test_an_empty_setlist_shows_the_real_songs_form(tmp_path: Path) -> None:
             load_setlist(tmp_path / "show.toml")
         [p] = caught.value.problems
         assert "[[songs]]" in p.message and '`path = "folder/of/the-song"`' in (p.fix or "")
+
+
+def test_one_channel_rule_check_render_and_the_show_plan(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    write_stem(folder / "Bass.wav", 1.0)
+    write_stem(folder / "Surround.wav", 1.0, channels=6)
+    song = load_song(folder)
+    plan = plan_song(song, RIG, rate=48000)
+    assert [lv.bus for lv in plan.levels] == ["foh", "none"]  # the show plays it nowhere
+    assert plan.refused == ["Surround.wav has 6 channels; stems are mono or stereo."]
+    check = player("check", str(folder), "--no-device")
+    assert check.returncode == 1 and "Surround.wav has 6 channels" in check.stdout
+    render = player("render", str(folder), "--out", str(tmp_path / "out"))
+    assert render.returncode == 1, render.stdout + render.stderr
+    assert "Surround.wav has 6 channels; stems are mono or stereo. Not rendered" in render.stdout
+    foh = read(tmp_path / "out" / "song" / "foh_tracks.wav")  # the default rig
+    np.testing.assert_array_equal(foh[:, 0], read(folder / "Bass.wav")[:, 0])  # only the bass
+
+
+def test_click_and_count_in_on_a_song_without_tempo_say_why_nothing_plays(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    write_stem(folder / "Keys.wav", 1.0)
+    out = player("render", str(folder), "--out", str(tmp_path / "out"), "--click", "on",
+                 "--count-in", "1")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert 'a generated click is asked for (click "on"), but the song has no [tempo]' in out.stdout
+    assert "a 1-bar count-in is asked for, but the song has no [tempo]" in out.stdout
+    setlist = tmp_path / "show.toml"
+    setlist.write_text('title = "S"\n[[songs]]\npath = "song"\ncount_in = 2\n')
+    report = check_show(setlist, device="not looked for")
+    [warning] = [p for p in report.songs[0].problems if "count-in" in p.message]
+    assert "a 2-bar count-in is asked for" in warning.message and "[tempo]" in (warning.fix or "")
