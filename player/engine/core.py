@@ -83,8 +83,8 @@ class EngineCore:
                 songs.append(load_song(setlist.song_folder(entry)))
             except LoadError as exc:
                 songs.append(None)
-                for p in exc.problems:
-                    self.emit(m.FileError(str(p)))
+                for p in exc.problems:  # the whole song is out: it cannot be cued, the others can
+                    self.emit(m.Problem(f"song {len(songs)} ({entry.path}) cannot be cued: {p}"))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
         self.levels.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
