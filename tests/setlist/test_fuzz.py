@@ -129,3 +129,34 @@ def test_strict_types_for_rigs_and_an_absurd_end_bar(tmp_path: Path) -> None:
         load_song(tmp_path)
     [p] = caught.value.problems
     assert p.field == "end_bar" and "less than or equal to 9999" in p.message
+
+
+def test_fuzzed_songs_never_crash_check_the_stage_screen_or_the_plan(tmp_path: Path) -> None:
+    """Beyond parsing: a file that parses with hostile values must not break what reads the model."""
+    from player.engine.plan import plan_song
+    from player.setlist.check import check_show
+    from player.ui.show import load_show
+    from tests.conftest import write_stem
+
+    folder = tmp_path / "song"
+    for stem in ("click.flac", "guide.flac", "drums.ogg", "bass.ogg", "keys.ogg", "guitars.ogg",
+                 "pads.ogg", "lead.ogg", "bvs.ogg"):
+        write_stem(folder / stem, 0.5, subtype="VORBIS" if stem.endswith(".ogg") else "PCM_16")
+    setlist = tmp_path / "show.toml"
+    setlist.write_text('title = "F"\n[[songs]]\npath = "song"\n')
+    _, rig = load_rig(str(RIG))
+    rng = random.Random(5)
+    text = SONG.read_text(encoding="utf-8")
+    loaded = 0
+    for _ in range(100):
+        (folder / "song.toml").write_text(_mutate(text, rng), encoding="utf-8")
+        report = check_show(setlist, device="not looked for")
+        assert report.songs[0].problems or report.songs[0].ok
+        load_show(setlist)
+        try:
+            song = load_song(folder)
+        except LoadError:
+            continue
+        loaded += 1
+        plan_song(song, rig, rate=48000, length=24000)
+    assert loaded >= 5  # most mutations are (rightly) refused; those that load reach the plan
