@@ -165,3 +165,16 @@ def test_click_and_count_in_on_a_song_without_tempo_say_why_nothing_plays(tmp_pa
     report = check_show(setlist, device="not looked for")
     [warning] = [p for p in report.songs[0].problems if "count-in" in p.message]
     assert "a 2-bar count-in is asked for" in warning.message and "[tempo]" in (warning.fix or "")
+
+
+def test_a_song_python_cannot_parse_does_not_refuse_the_show(tmp_path: Path) -> None:
+    root = band_folder(tmp_path)
+    toml = root / "2 Opener" / "song.toml"
+    toml.write_text(toml.read_text() + "end_bar = " + "9" * 5000 + "\n")
+    out = player("play", str(root), env={**os.environ, "CI": "true"})
+    assert out.returncode == 0 and "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
+    assert "2. 10 Finale" in out.stdout
+    out = player("render", str(root), "--out", str(tmp_path / "out"))
+    assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
+    assert "song.toml:8: TOML cannot be read: a number too long to read" in out.stdout
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["02-10-finale"]
