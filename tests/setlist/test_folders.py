@@ -178,3 +178,12 @@ def test_a_song_python_cannot_parse_does_not_refuse_the_show(tmp_path: Path) -> 
     assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
     assert "song.toml:8: TOML cannot be read: a number too long to read" in out.stdout
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["02-10-finale"]
+
+
+def test_a_show_opened_from_a_folder_says_how_to_save_its_order(tmp_path: Path) -> None:
+    from player.ui.saving import SaveError, save_order
+
+    root = band_folder(tmp_path)
+    with pytest.raises(SaveError) as caught:
+        save_order(root, [1, 0], {})
+    assert "not a setlist file" in str(caught.value) and "player new-setlist" in str(caught.value)
