@@ -128,7 +128,7 @@ class EngineCore:
         # "ready to play", and the callback's first block is there (the streamer is not yet
         # a writer of this deck, so there is one writer).
         deck.fill()
-        for error in deck.errors():
+        for error in [*plan.refused, *deck.errors()]:  # refused: the channel rule of `player check`
             if error not in self._reported:
                 self._reported.add(error)
                 self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))

@@ -10,6 +10,7 @@ from player.engine.engine import Engine
 from player.ui.app import StageApp
 from player.ui.link import FrozenLink
 from player.ui.show import load_show
+from tests.conftest import write_stem
 from tests.ui.screen import screen_text
 from tests.ui.test_pilot import app_for, until
 
@@ -42,3 +43,18 @@ async def _brackets(setlist: Path) -> None:
         # Toasts wrap at spaces: look for each bracketed word (none has a space inside).
         await until(pilot, lambda: "[[stems]]" in screen_text(app), "the brackets shown")
         assert "[name]." in screen_text(app) and "[Errno" in screen_text(app)
+
+
+def test_a_stem_of_six_channels_is_announced_and_plays_nowhere(engine: Engine, setlist: Path) -> None:
+    asyncio.run(_six(engine, setlist))
+
+
+async def _six(engine: Engine, setlist: Path) -> None:
+    folder = setlist.parent / "alpha"
+    write_stem(folder / "surround.wav", 2.0, channels=6)
+    toml = folder / "song.toml"
+    toml.write_text(toml.read_text() + '[[stems]]\nfile = "surround.wav"\nrole = "keys"\n')
+    app = app_for(engine, setlist)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await until(pilot, lambda: "surround.wav" in screen_text(app) and "channels;" in screen_text(app),
+                    "the 6-channel stem announced")
