@@ -91,8 +91,8 @@ class EngineCore:
                 songs.append(load_song(setlist.song_folder(entry)))
             except LoadError as exc:
                 songs.append(None)
-                for p in exc.problems:
-                    self.emit(m.FileError(str(p)))
+                for p in exc.problems:  # the whole song is out: it cannot be cued, the others can
+                    self.emit(m.Problem(f"song {len(songs)} ({entry.path}) cannot be cued: {p}"))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
         self.levels.clear()
         self._plans.clear()
@@ -148,7 +148,7 @@ class EngineCore:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
         # No file is opened here: the streamer opens, reads and closes every file (one owner).
         # Only headers were read, to know the song's length and channels.
-        for error in deck.errors():
+        for error in [*plan.refused, *deck.errors()]:  # refused: the channel rule of `player check`
             if error not in self._reported:
                 self._reported.add(error)
                 self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))

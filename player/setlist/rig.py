@@ -18,6 +18,9 @@ from player.setlist.tomlfile import load_model
 
 NO_BUS = "none"  # a role routed to "none" is not played at all (no click in a rig without in-ears)
 SAMPLE_RATES = (44100, 48000, 88200, 96000)
+# Roles that a rig need not name: where they go when it does not (None: nowhere).
+_OWN_DEFAULT: dict[Role, Role | None] = {Role.TIMECODE: None, Role.TALKBACK: Role.GUIDE,
+                                         Role.COUNT_IN: Role.GUIDE}
 
 
 class _Strict(BaseModel):
@@ -163,7 +166,8 @@ class Rig(_Strict):
             if bus != NO_BUS and bus not in self.buses:
                 raise ValueError(f"role {role.value!r} goes to bus {bus!r}, which is not in [buses] "
                                  f"(buses: {', '.join(self.buses)}, or '{NO_BUS}')")
-        if Role.OTHER not in self.roles and any(r not in self.roles for r in Role):
+        if Role.OTHER not in self.roles and any(r not in self.roles for r in Role
+                                                if r not in _OWN_DEFAULT):
             raise ValueError("[roles] must give every role a bus, or give `other = \"BUS\"` for "
                              "the roles it leaves out")
         return self
@@ -172,7 +176,11 @@ class Rig(_Strict):
         """The bus a stem plays on: its own override, else its role's, else the ``other`` role's."""
         if override:
             return override
-        return self.roles.get(role) or self.roles[Role.OTHER]
+        if role in self.roles:
+            return self.roles[role]
+        if role in _OWN_DEFAULT:  # never "other": timecode on the speakers would be a loud buzz
+            return self.bus_for(_OWN_DEFAULT[role]) if _OWN_DEFAULT[role] else NO_BUS
+        return self.roles[Role.OTHER]
 
     @property
     def output_channels(self) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
 from player.actions import Action
@@ -191,6 +192,12 @@ class StageApp(App[int]):
             text, severity, timeout = said
             self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
         self.screen.post_message(EngineEvent(event))
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications are plain text: file names, fixes and TOML such as ``[name]`` or ``[[songs]]``
+        are shown as written, never read as Rich markup (which swallowed them)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- app actions -----------------------------------------------------------------------------
     def action_help(self) -> None:

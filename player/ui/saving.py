@@ -33,6 +33,9 @@ class Level:
 
 
 def _edit(path: Path, change) -> None:  # noqa: ANN001 - Callable[[TOMLDocument], None]
+    if path.is_dir():  # a show opened from a folder of songs has no file to save into
+        raise SaveError(f"this show was opened from the folder {path}, not a setlist file: make one "
+                        f"with `player new-setlist NAME {path}` and open that to edit the order.")
     try:
         edit_toml(path, change)
     except OSError as exc:

@@ -148,7 +148,7 @@ def song_row(index: int, setlist: SetlistFile, entry: Entry) -> SongRow:
     for i, stem in enumerate(song.song.stems):
         try:
             info = sf.info(str(song.stem_path(stem)))
-            channels = info.channels
+            channels = 2 if stem.right else info.channels  # a split-mono pair plays as one stereo stem
             if info.samplerate:
                 seconds = max(seconds or 0.0, info.frames / info.samplerate)
         except (OSError, RuntimeError):
