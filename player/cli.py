@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from player import __version__
+
+if TYPE_CHECKING:
+    from player.setlist.check import Device
 
 DEFAULT_SETLIST = "setlists/demo.toml"
 
@@ -74,7 +78,8 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None | str
+def _device_for(rig_pattern: str) -> Device | str | None:
+    """The rig's output device as ``player check`` reports it, or why audio is unavailable."""
     from player.engine.devices import AudioUnavailable, find_output_device
     from player.setlist.check import Device
 
@@ -180,18 +185,19 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
     from player.render_options import print_onsets, render_entry
     from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
-    from player.setlist.setlist import load_setlist
+    from player.setlist.setlist import Entry, load_setlist
     from player.setlist.song import load_song
 
     console = _console()
     source: Path = args.source
+    jobs: list[tuple[int, Path, Entry | None]]
     try:
         if source.is_file():
             setlist = load_setlist(source)
@@ -222,10 +228,11 @@ def _render(args: argparse.Namespace) -> int:
             task = progress.add_task(song.song.title, total=None)
             entry = render_entry(entry, args)
             plan = plan_song(song, rig, entry, rate=rig.audio.sample_rate)
-            result = render_song(plan, rig, args.out / name,
-                                 per_channel=args.per_channel,
-                                 progress=lambda done, total, t=task: progress.update(
-                                     t, completed=done, total=total))
+
+            def report(done: int, total: int, t: TaskID = task) -> None:
+                progress.update(t, completed=done, total=total)
+
+            result = render_song(plan, rig, args.out / name, per_channel=args.per_channel, progress=report)
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
             if args.onsets:

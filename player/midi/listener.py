@@ -120,11 +120,11 @@ class Inputs:
             for port in present:
                 if not self.wanted(port):
                     continue
-                inp = self.inputs.get(port)
-                if inp is None:
+                known = self.inputs.get(port)
+                if known is None:
                     self._open(port, present)
-                elif not inp.connected:
-                    self._reopen(inp, present)
+                elif not known.connected:
+                    self._reopen(known, present)
 
     def _open(self, port: str, present: list[str]) -> None:
         import rtmidi

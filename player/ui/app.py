@@ -12,7 +12,7 @@ from collections import deque
 from pathlib import Path
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
@@ -55,8 +55,8 @@ class EngineEvent(Message):
         self.event = event
 
 
-def _bindings() -> list[Binding]:
-    out = []
+def _bindings() -> list[BindingType]:
+    out: list[BindingType] = []
     for key in ALL:
         if key.action is not None:
             arg = "" if key.arg is None else f", {key.arg!r}"

@@ -43,8 +43,8 @@ class MixerScreen(Screen):
         Binding("down", "move(1)", "Down", show=False),
         Binding("left", "gain(-1)", "-1 dB"),
         Binding("right", "gain(1)", "+1 dB"),
-        Binding("x", "toggle('mute')", "Mute"),
-        Binding("o", "toggle('solo')", "Solo"),
+        Binding("x", "toggle_strip('mute')", "Mute"),
+        Binding("o", "toggle_strip('solo')", "Solo"),
         Binding("r", "solo_role", "Solo role"),
         Binding("w", "save_song", "Save to song"),
         Binding("W", "save_entry", "Save to setlist"),
@@ -175,7 +175,7 @@ class MixerScreen(Screen):
             strip.gain_db = max(MIN_DB, min(MAX_DB, round(strip.gain_db + steps * STEP_DB, 1)))
             self._send(strip, gain=True)
 
-    def action_toggle(self, what: str) -> None:
+    def action_toggle_strip(self, what: str) -> None:
         strip = self._current()
         if strip is None or not self.app.editing_allowed():
             return
@@ -212,7 +212,7 @@ class MixerScreen(Screen):
         if event.what in ("up", "down"):
             self.action_gain(1 if event.what == "up" else -1)
         elif event.what in ("mute", "solo"):
-            self.action_toggle(event.what)
+            self.action_toggle_strip(event.what)
 
     # --- saving ----------------------------------------------------------------------------------
     def _song_row(self) -> SongRow | None:

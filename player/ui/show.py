@@ -175,9 +175,9 @@ def section_spans(song: SongFolder, seconds: float) -> list[Span]:
         from player.setlist import tempo as tempo_map
 
         rate = TEMPO_RATE
-        spans = tempo_map.sections(song.song, rate, int(seconds * rate))
+        mapped = tempo_map.sections(song.song, rate, int(seconds * rate))
         return [Span(s.name, s.start / rate, s.end / rate, s.color or PALETTE[i % len(PALETTE)], s.index)
-                for i, s in enumerate(spans)]
+                for i, s in enumerate(mapped)]
     except Exception:  # noqa: BLE001 - not there yet, or a song it cannot map: fall back
         pass
     starts = []
@@ -186,7 +186,7 @@ def section_spans(song: SongFolder, seconds: float) -> list[Span]:
         if at is not None:
             starts.append((at, k, section.name))
     starts.sort()
-    spans = []
+    spans: list[Span] = []
     for i, (at, k, name) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else max(seconds, at)
         spans.append(Span(name, at, end, PALETTE[i % len(PALETTE)], k))
