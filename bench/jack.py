@@ -159,7 +159,7 @@ class Server:
 _NSCALARS = 16
 
 
-def _recorder_views(buf, outputs: int, frames: int, cycles: int):  # noqa: ANN001, ANN202
+def _recorder_views(buf, outputs: int, frames: int, cycles: int):
     scalars = np.ndarray((_NSCALARS,), dtype=np.int64, buffer=buf)
     first_value = np.ndarray((1,), dtype=np.float64, buffer=buf, offset=8 * _NSCALARS)
     off = 8 * _NSCALARS + 8
@@ -174,7 +174,7 @@ def _recorder_size(outputs: int, frames: int, cycles: int) -> int:
 
 
 def _recorder_main(path: str, server: str, name: str, outputs: list[int], frames: int,
-                   cycles: int, detect: bool, out_port: int | None, conn) -> None:  # noqa: ANN001
+                   cycles: int, detect: bool, out_port: int | None, conn) -> None:
     """The recorder's own process: its main thread only waits on a pipe, so the JACK thread never
     waits for a GIL that a busy bench thread holds (design.md: a busy Python thread beside an audio
     callback makes it late)."""
@@ -500,7 +500,7 @@ def counter_samples(start: int, frames: int) -> np.ndarray:
     return (((n % COUNTER_PERIOD) + 1) / COUNTER_SCALE).astype(np.float32)
 
 
-def _write(path: Path, frames: int, fill, fmt: str) -> None:  # noqa: ANN001
+def _write(path: Path, frames: int, fill, fmt: str) -> None:
     import soundfile as sf
 
     tmp = path.with_name(path.name + ".part")
@@ -518,7 +518,7 @@ def _counter_chunk(start: int, frames: int) -> np.ndarray:
     return np.stack([v, v], axis=1).astype(np.int32)
 
 
-def _tone_chunk(index: int):  # noqa: ANN202
+def _tone_chunk(index: int):
     """A stem that sounds from sample 0: two partials and a little noise, different per stem."""
     f1 = 55.0 * 2 ** (index / 7)
     f2 = f1 * 1.5
@@ -670,7 +670,7 @@ def steal_jiffies() -> int:
 
 
 # --- the baseline: a bare sounddevice player ------------------------------------------------------
-def bare_player_main(block: int, channels: int, output: int, playing: bool, conn) -> None:  # noqa: ANN001
+def bare_player_main(block: int, channels: int, output: int, playing: bool, conn) -> None:
     """A bare player in its own process: the counter, from memory, to ``output`` (1-based), through a
     trivial sounddevice callback on the JACK device (``system``), same channels and block size as the
     engine's stream. Sends ("ready", pid) once the stream runs. Messages: "play" (the counter from
@@ -784,7 +784,7 @@ def smaps_breakdown(pid: int, top: int = 8) -> list[tuple[str, float, float]]:
 
 
 # --- the engine under test -------------------------------------------------------------------------
-def load_engine(eng, setlist: Path, play: bool = False, timeout: float = 15.0) -> None:  # noqa: ANN001
+def load_engine(eng, setlist: Path, play: bool = False, timeout: float = 15.0) -> None:
     """Load ``setlist`` into a started ``Engine``, cue song 1, wait for the device and the song;
     with ``play``, let the ring fill (an immediate play drops blocks, see bench/start.py) and play."""
     from player.engine import messages as m

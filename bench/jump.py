@@ -98,7 +98,7 @@ def make_song(work: Path, block: int, cache: Path) -> tuple[Path, Path]:
     return song, setlist
 
 
-def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: object,  # noqa: C901
+def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: object,
                block: int) -> dict:
     """Run the engine, fire the jumps, return the capture and what each command was."""
     import random
@@ -170,7 +170,7 @@ def crossfade_weights(block: int) -> tuple[object, object, int]:
     return w, (np.float32(1.0) - w).astype(np.float32), xfade
 
 
-def analyse(run: dict, block: int, tempo: object) -> tuple[list[dict], dict]:  # noqa: C901, PLR0915
+def analyse(run: dict, block: int, tempo: object) -> tuple[list[dict], dict]:
     """Per jump: landing error, handover offset, frames lost, exactness; and the dropouts."""
     import numpy as np
 

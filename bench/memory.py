@@ -25,7 +25,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "
 sys.path.insert(0, str(_ROOT))
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import shutil
     import time
@@ -88,7 +88,7 @@ def main() -> int:  # noqa: C901, PLR0915
     samples: list[tuple[str, float, float, float, float]] = []  # label, t, position s, pss, rss
     jack_pss: dict[str, float] = {}  # label -> PSS of JACK's shared memory at the interval's end
 
-    def sample(pid: int, label: str, seconds: float, status=None) -> tuple[float, float]:  # noqa: ANN001
+    def sample(pid: int, label: str, seconds: float, status=None) -> tuple[float, float]:
         """Sample every second for ``seconds``; returns (cpu seconds, wall seconds)."""
         c0, w0 = bj.cpu_seconds(pid), time.monotonic()
         t = 0.0

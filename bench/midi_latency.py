@@ -37,7 +37,7 @@ SLOTS = 16
 RX_MAX = 20000  # MIDI events the pedal's input keeps (frame, first byte)
 
 
-def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool = False) -> None:  # noqa: ANN001
+def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool = False) -> None:
     """The pedal + watcher: one JACK client, so send and onset share one frame clock. With ``rx``
     it also has a MIDI input ``benchpedal:rx`` (a clock receiver) noting each event's frame;
     ``loopback`` connects the pedal's own output to it: a count of what JACK delivered."""
@@ -114,7 +114,7 @@ def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool =
     client.close()
 
 
-def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
+def bare_midi_main(block: int, port: str, conn) -> None:
     """Baseline: rtmidi callback sets a flag; the sounddevice callback starts the counter."""
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     import rtmidi
@@ -125,11 +125,11 @@ def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
     table = bj.counter_samples(0, bj.RATE * 2)
     state = [0, 0]
 
-    def midi_cb(event, _data=None) -> None:  # noqa: ANN001
+    def midi_cb(event, _data=None) -> None:
         if event[0][0] & 0xF0 == 0xC0:
             state[0], state[1] = 0, 1
 
-    def audio_cb(outdata, frames, _t, _s) -> None:  # noqa: ANN001
+    def audio_cb(outdata, frames, _t, _s) -> None:
         outdata.fill(0)
         if state[1]:
             p = state[0]
@@ -156,7 +156,7 @@ def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
     mi.delete()
 
 
-def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  # noqa: ANN001
+def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:
     """One trial: (frames from the event to the onset, the counter's song frame) or None."""
     import random
     import time
@@ -175,7 +175,7 @@ def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  
     return slots[ONSET] - sent, slots[ONSET_VALUE] - 1
 
 
-def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
+def clock_bench(work: Path, media, seconds: float, ctx) -> None:
     """MIDI clock from the engine over a tempo ramp: each pulse's frame at a JACK MIDI input against
     the tempo map, the song's frame 0 located by the counter on the monitor. Both clocks: the JACK
     clock process (default) and the RtMidi thread (``STAGEPLAYER_MIDI_CLOCK=thread``)."""
@@ -258,7 +258,7 @@ def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
     server.stop()
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import multiprocessing as mp
     import time
@@ -312,7 +312,7 @@ def main() -> int:  # noqa: C901, PLR0915
         pedal.start()
         assert parent.poll(20) and parent.recv() == "ready"
 
-        def measure(send_impulse: bool = False, slots=slots, block=block) -> tuple[int, int] | None:  # noqa: ANN001
+        def measure(send_impulse: bool = False, slots=slots, block=block) -> tuple[int, int] | None:
             return _measure(slots, block, send_impulse)
 
         delays = [d for d in (measure(True) for _ in range(5)) if d is not None]

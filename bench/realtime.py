@@ -37,7 +37,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "
 sys.path.insert(0, str(_ROOT))
 
 
-def ui_load_main(busy_ms: float, fps: float, conn) -> None:  # noqa: ANN001
+def ui_load_main(busy_ms: float, fps: float, conn) -> None:
     """The UI-like load (see the module's docstring); on any message, sends (frames, late frames)."""
     import re
     import time
@@ -78,7 +78,7 @@ def ui_load_main(busy_ms: float, fps: float, conn) -> None:  # noqa: ANN001
     conn.send((frames, late))
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import multiprocessing as mp
     import shutil

@@ -35,7 +35,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "
 sys.path.insert(0, str(_ROOT))
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import shutil
     import time

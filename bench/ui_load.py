@@ -124,7 +124,7 @@ class UiProcess:
         return self.proc.returncode
 
 
-def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
+def start_engine(setlist: Path, log: Path):  # an Engine, playing
     """The engine with no UI, started and playing as bench/realtime.py starts it."""
 
     from bench import jack as bj
@@ -136,7 +136,7 @@ def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
     return eng
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import shutil
     import time

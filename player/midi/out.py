@@ -87,7 +87,7 @@ class Output:
         if self.port and self._rt is not None:
             try:
                 self._rt.close_port()
-            except Exception:  # noqa: BLE001,S110
+            except Exception:  # noqa: BLE001
                 pass
             if detail:
                 self.report(self.port, False, detail)
