@@ -36,10 +36,6 @@ class SongPlan:
     tempo: TempoMap | None = None
     count_in: int = 0  # bars
 
-    @property
-    def paths(self) -> list[Path]:
-        return [s for s in self.sources if isinstance(s, Path)]
-
 
 def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
               channels: list[int] | None = None, rate: int | None = None,

@@ -17,7 +17,6 @@ from player.setlist.roles import Role
 from player.setlist.tomlfile import load_model
 
 NO_BUS = "none"  # a role routed to "none" is not played at all (no click in a rig without in-ears)
-SAMPLE_RATES = (44100, 48000, 88200, 96000)
 
 
 class _Strict(BaseModel):

@@ -52,12 +52,3 @@ def probe(path: Path, block_frames: int = 1 << 16) -> StemInfo:
                 break
     # Some compressed formats report an estimated length; the decoded count is the truth.
     return StemInfo(info.samplerate, info.channels, frames or info.frames, info.format, peak)
-
-
-def duration(path: Path) -> float | None:
-    """Length in seconds from the header alone (fast, for display); None if the file cannot be read."""
-    try:
-        info = sf.info(str(path))
-    except (OSError, RuntimeError):
-        return None
-    return info.frames / info.samplerate if info.samplerate else None
