@@ -18,8 +18,8 @@ from textual.widgets import Footer, Static
 from player.engine import messages as m
 from player.engine.status import Status
 from player.setlist.roles import Role
+from player.setlist.saving import Level, SaveError, save_entry_muted_roles, save_stem_levels
 from player.ui.changing import Changing
-from player.ui.saving import Level, SaveError, save_entry_muted_roles, save_stem_levels
 from player.ui.show import SongRow
 from player.ui.strip import Strip
 
