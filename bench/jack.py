@@ -1,7 +1,8 @@
 """Bench helpers: a private JACK server, a recorder of its monitor ports, generated media, figures.
 
-Import it as ``bench.jack`` (the bench scripts put the checkout on ``sys.path`` and take ``bench/``
-off it, so that ``import jack`` below is the JACK-Client package and not this file).
+Import it as ``bench.jack``; run the benches from the checkout as ``python -m bench.NAME``. (Run as a
+file, ``python bench/NAME.py`` would put ``bench/`` on ``sys.path`` and this file would shadow the
+JACK-Client package that ``import jack`` means.) The server itself is the tests' (``tests.support``).
 
 Rules from design.md that this module enforces:
 - one private server per run (unique ``-n`` name), ``--realtime`` when root, stdio redirected to a
@@ -32,8 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 48000
-OUTPUTS = 16
+from tests.support import jackserver
+
+RATE = jackserver.RATE
+OUTPUTS = jackserver.OUTPUTS
 COUNTER_PERIOD = 1 << 21  # frames before the counter wraps (43.7 s at 48 kHz; a multiple of any block)
 COUNTER_SCALE = float(1 << 23)  # 24-bit PCM full scale
 COUNTER_OUTPUT = 7  # 1-based output the bench rig routes the counter stem ("click.*") to, alone
@@ -82,7 +85,9 @@ def use_server(name: str) -> None:
 
 
 class Server:
-    """``jackd -n NAME [--realtime -P 70] -d dummy -r 48000 -p FRAMES -P 16 -C 2 -m``."""
+    """``jackd -n NAME [--realtime -P 70] -d dummy -r 48000 -p FRAMES -P 16 -C 2 -m``, started and
+    stopped as the tests' server is (``tests.support.jackserver``), retrying while the machine's
+    table of JACK servers is full."""
 
     def __init__(self, frames: int, workdir: Path, name: str | None = None) -> None:
         self.frames = frames
@@ -90,60 +95,25 @@ class Server:
         self.workdir = workdir
         self.log = workdir / f"jackd-{self.name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.realtime = os.geteuid() == 0
+        self.realtime = jackserver.realtime()
 
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
     def start(self) -> Server:
-        jackd = shutil.which("jackd")
-        if jackd is None:
-            raise RuntimeError("jackd is not installed: apt-get install jackd2")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        rt = ["--realtime", "-P", "70"] if self.realtime else ["--no-realtime"]
-        cmd = [jackd, "-n", self.name, *rt, "-d", "dummy", "-r", str(RATE), "-p", str(self.frames),
-               "-P", str(OUTPUTS), "-C", "2", "-m"]
-        env = {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
-        for attempt in range(6):
-            with open(self.log, "wb") as out:  # jackd inherits fds: never give it our pipes
-                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                             stderr=subprocess.STDOUT, start_new_session=True,
-                                             close_fds=True)
-            waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, capture_output=True,
-                                    stdin=subprocess.DEVNULL)
-            if waited.returncode == 0 and self.proc.poll() is None:
-                return self
-            self.stop()
-            text = self.log.read_text(errors="replace")
-            # libjack registers at most 8 servers at once, machine-wide: other people's test
-            # servers can fill the table for a while.
-            if "Too many servers" not in text or attempt == 5:
-                raise RuntimeError(f"jackd did not start: {' '.join(cmd)}\n{text}")
-            print("  (jackd: too many servers active on this machine; retrying in 5 s)", flush=True)
-            time.sleep(5)
+        self.proc = jackserver.start(self.name, self.log, block=self.frames, attempts=6)
         return self
 
     def stop(self) -> None:
         """By PID, after the clients went (PortAudio aborts at exit if its server vanished)."""
-        if "sounddevice" in sys.modules:
-            sys.modules["sounddevice"]._terminate()
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        if self.proc is not None:
+            jackserver.stop(self.proc)
 
     def xrun_lines(self) -> int:
         """Lines in jackd's log that report an xrun or a late driver cycle."""
-        try:
-            text = self.log.read_text(errors="replace").lower()
-        except OSError:
-            return 0
-        return sum(1 for line in text.splitlines() if "xrun" in line or "delay of" in line)
+        return jackserver.xrun_lines(self.log)
 
     def __enter__(self) -> Server:
         return self.start()

@@ -35,12 +35,7 @@ be off by several ms on this VM, so the position-based figure is the one to trus
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 SONG_SECONDS = 150
 SCALE = float(1 << 23)

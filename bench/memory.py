@@ -1,8 +1,8 @@
 """Engine process memory (PSS, RSS) and CPU while playing, against a bare sounddevice player.
 
-    .venv/bin/python bench/memory.py            # full: song 1 for 60 s, songs 5/10/20 for 20 s,
+    .venv/bin/python -m bench.memory            # full: song 1 for 60 s, songs 5/10/20 for 20 s,
                                                 # 64 stems for 60 s (about 5 minutes)
-    .venv/bin/python bench/memory.py --quick    # seconds, short songs
+    .venv/bin/python -m bench.memory --quick    # seconds, short songs
 
 Setlist: 20 songs of 24 stereo 24-bit WAV stems (3-5 min: 23 shared 3-min stems, symlinked into
 each song folder, + one stem of 3, 3.5, 4, 4.5 or 5 min that sets the song's length), and a second
@@ -17,12 +17,7 @@ callback, same device, channels and block size) measured in the same run the sam
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 
 def main() -> int:

@@ -1,8 +1,8 @@
 """Pedal to sound: a MIDI message on a JACK MIDI port -> the song's first sample at the JACK output.
 
-    .venv/bin/python bench/midi_latency.py             # 50 trials at 128 and 64 frames, 60 s burst
-    .venv/bin/python bench/midi_latency.py --quick     # 10 trials, 10 s burst
-    .venv/bin/python bench/midi_latency.py --clock     # MIDI clock pulse spacing over a tempo ramp
+    .venv/bin/python -m bench.midi_latency             # 50 trials at 128 and 64 frames, 60 s burst
+    .venv/bin/python -m bench.midi_latency --quick     # 10 trials, 10 s burst
+    .venv/bin/python -m bench.midi_latency --clock     # MIDI clock pulse spacing over a tempo ramp
 
 Everything is measured in JACK frames by one JACK client in a process of its own (the "pedal"): it
 writes Program Change 0 at a chosen frame of a cycle (random offset in the block) on its MIDI
@@ -23,12 +23,7 @@ debounce 0); every one must come back exactly once as an ``ActionDone`` from the
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 # Shared int64 slots between the pedal process and the bench.
 (SEND_AT, SENT, ONSET, ONSET_VALUE, IMPULSE_AT, IMPULSE_SENT, BURST_N, BURST_EVERY, BURST_SENT,

@@ -1,10 +1,10 @@
 """Dropped blocks under a UI-like load, counted from captured audio, against a bare player.
 
-    .venv/bin/python bench/realtime.py                  # full: 10 min of ours at 128 frames,
+    .venv/bin/python -m bench.realtime                  # full: 10 min of ours at 128 frames,
                                                         # 5 min at 64, as many of the baseline
                                                         # (about 35 minutes of wall time)
-    .venv/bin/python bench/realtime.py --quick          # 2 x 10 s slices per player and block size
-    .venv/bin/python bench/realtime.py --minutes 4 --minutes-64 2 --blocks 128
+    .venv/bin/python -m bench.realtime --quick          # 2 x 10 s slices per player and block size
+    .venv/bin/python -m bench.realtime --minutes 4 --minutes-64 2 --blocks 128
 
 Signal: a song of 24 stereo 24-bit WAV stems, 23 of tones and noise on outputs 5-6 and one
 counter stem routed alone to output 7, whose samples encode their own frame number exactly
@@ -29,12 +29,7 @@ with f-strings, joined, and searched with a regular expression, repeated until t
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 
 def ui_load_main(busy_ms: float, fps: float, conn) -> None:

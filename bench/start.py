@@ -1,7 +1,7 @@
 """How fast a song starts: Play -> first sound, Cue(next) + Play -> first sound, and cold-cache loads.
 
-    .venv/bin/python bench/start.py            # full: 50 trials each, 20 cold loads per format
-    .venv/bin/python bench/start.py --quick    # seconds: 5 trials, 3 cold loads
+    .venv/bin/python -m bench.start            # full: 50 trials each, 20 cold loads per format
+    .venv/bin/python -m bench.start --quick    # seconds: 5 trials, 3 cold loads
 
 Timing is wall clock (``time.monotonic``): taken just before ``send``, and in the recorder's JACK
 callback, which runs in a process of its own at JACK's real-time priority and notes when it started
@@ -27,12 +27,7 @@ everyone's cache; ``--drop-caches`` does the global ``sync; echo 3 > drop_caches
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 
 def main() -> int:

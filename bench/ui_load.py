@@ -1,8 +1,8 @@
 """The stage UI while it plays: dropped blocks against a bare player, the UI's CPU share, cold start.
 
-    .venv/bin/python bench/ui_load.py                 # 5 min of ours at 128 frames, as much bare
-    .venv/bin/python bench/ui_load.py --quick         # 2 x 10 s slices each
-    .venv/bin/python bench/ui_load.py --minutes 2 --size 160x48
+    .venv/bin/python -m bench.ui_load                 # 5 min of ours at 128 frames, as much bare
+    .venv/bin/python -m bench.ui_load --quick         # 2 x 10 s slices each
+    .venv/bin/python -m bench.ui_load --minutes 2 --size 160x48
 
 "Ours" is ``player play`` itself, the Textual UI with its engine process, run in a pseudo-terminal
 (80x24 by default) as a performer runs it: the benchmark presses Space to play, the performance screen
@@ -28,9 +28,7 @@ import os
 import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
+from bench.common import ROOT
 
 
 class UiProcess:
@@ -56,7 +54,7 @@ class UiProcess:
         self.started = time.time()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "player", "play", str(setlist), "--rig", str(rig), "--midi", "off"],
-            cwd=_ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+            cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
             close_fds=True)
         os.close(slave)
         self.master = master
