@@ -30,6 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,14 @@ class Server:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
+    @property
+    def mode(self) -> str:
+        """What the run header says about scheduling (design.md: without realtime the dummy drops)."""
+        return "realtime" if self.realtime else "NOT realtime"
+
+    def __str__(self) -> str:
+        return f"jackd {self.name} pid {self.pid}, {self.mode}"
+
     def start(self) -> Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = jackserver.start(self.name, self.log, block=self.frames, attempts=6)
@@ -120,6 +129,39 @@ class Server:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def private_server(frames: int, workdir: Path) -> Server:
+    """A started server that this process, and every process it starts from now on, plays to."""
+    server = Server(frames, workdir)
+    use_server(server.name)
+    return server.start()
+
+
+def clean_up(work: Path, keep: bool) -> None:
+    """Remove a bench's work folder, or say where it was kept (``--keep``)."""
+    if keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def tear_down(server: Server, work: Path, keep: bool, *clients: Any) -> None:
+    """Close the clients still open (None: not started or already closed), in order; then the server,
+    never before them; then the work folder."""
+    for client in clients:
+        if client is not None:
+            client.close()
+    server.stop()
+    clean_up(work, keep)
+
+
+def end_process(proc: Any, timeout: float) -> None:
+    """Wait up to ``timeout`` s for a child process (told to stop) to exit, then kill it."""
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5)
 
 
 # --- the recorder ---------------------------------------------------------------------------------
@@ -344,16 +386,19 @@ class Recorder:
         gaps = np.diff(t) // self.block - 1
         return int(gaps[gaps > 0].sum())
 
+    def take(self, timeout: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """Arm, then the full recording (a copy), its cycles' frame times and the cycles missed."""
+        self.arm()
+        captured = self.wait(timeout).copy()
+        return captured, self.block_times(), self.missed_cycles()
+
     def close(self) -> None:
         self.disarm()
         try:
             self._conn.send("stop")
         except (OSError, ValueError):
             pass
-        self._proc.join(5)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(5)
+        end_process(self._proc, 5)
         if getattr(self, "_clock", None) is not None:
             self._clock.close()
             self._clock = None
@@ -574,6 +619,24 @@ def write_setlist(path: Path, rig: Path, songs: list[Path], title: str = "bench"
     return path
 
 
+@dataclass
+class CounterRun:
+    """What a dropout bench plays through at one block size: the rig and setlist of the counter song,
+    the private server, and the recorder of the counter's output (``seconds`` a slice)."""
+
+    rig: Path
+    setlist: Path
+    server: Server
+    recorder: Recorder
+
+
+def counter_run(work: Path, block: int, song: Path, seconds: float, name: str) -> CounterRun:
+    rig = write_rig(work / f"rig-{block}.toml", block)
+    setlist = write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
+    server = private_server(block, work)
+    return CounterRun(rig, setlist, server, Recorder(server.name, [COUNTER_OUTPUT], seconds, name=name))
+
+
 # --- page cache and process figures ---------------------------------------------------------------
 def evict(paths: list[Path]) -> None:
     """Drop these files' pages from the page cache (POSIX_FADV_DONTNEED): a cold read, for these
@@ -714,10 +777,7 @@ class BarePlayer:
                     self.result = self._conn.recv()
             except (OSError, EOFError):
                 pass
-            self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(5)
+        end_process(self._proc, 10)
         return self.result
 
 

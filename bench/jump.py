@@ -347,7 +347,6 @@ def report(block: int, run: dict, rows: list[dict], glitch: dict, verbose: bool 
 
 def main() -> int:
     import argparse
-    import shutil
 
     from bench import common
     from bench import jack as bj
@@ -371,11 +370,9 @@ def main() -> int:
         for block in args.blocks:
             song, setlist = make_song(work, block, bj.CACHE)
             tempo = TempoMap(load_song(song).song.tempo, 48000)
-            server = bj.Server(block, work)
-            bj.use_server(server.name)
-            server.start()
+            server = bj.private_server(block, work)
             print(f"jackd {server.name} pid {server.pid} at {block} frames, "
-                  f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+                  f"{server.mode}", flush=True)
             try:
                 run = play_jumps(server, setlist, work, tempo, args, block)
             finally:
@@ -389,10 +386,7 @@ def main() -> int:
             rows, glitch = analyse(run, block, tempo)
             verdicts.append((block, report(block, run, rows, glitch, args.verbose)))
     finally:
-        if args.keep:
-            print(f"work folder kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        bj.clean_up(work, args.keep)
     print("\nverdict: " + "; ".join(f"{b} frames {'MET' if ok else 'NOT met'}" for b, ok in verdicts)
           + " (frames lost 0, landing error 0)")
     return 0

@@ -188,9 +188,7 @@ def clock_bench(work: Path, media, seconds: float, ctx) -> None:
     rig = bj.write_rig(work / "rig-clock.toml", block)
     rig.write_text(rig.read_text() + '[midi]\ninput = ""\noutput = "benchpedal:rx"\nclock = true\n')
     setlist = bj.write_setlist(work / "set-clock.toml", rig, [song], "clock")
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
+    server = bj.private_server(block, work)
     from player.engine import messages as m
     from player.engine.engine import Engine
     from player.setlist.song import load_song
@@ -291,12 +289,10 @@ def main() -> int:
             '[[midi.map]]\ntype = "control_change"\ncontrol = 20\nvalue = "any"\naction = "master_up"\n'
             '[[midi.map]]\ntype = "control_change"\ncontrol = 21\nvalue = "any"\naction = "master_down"\n'))
         setlist = bj.write_setlist(work / f"set-{block}.toml", rig, [song], "midi")
-        server = bj.Server(block, work)
-        bj.use_server(server.name)
-        server.start()
+        server = bj.private_server(block, work)
         ms = 1000.0 / bj.RATE
         print(f"\n== {block} frames ({block * ms:.2f} ms): jackd {server.name} pid {server.pid}, "
-              f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+              f"{server.mode}", flush=True)
         slots = ctx.Array("q", SLOTS, lock=False)
         for i in range(SLOTS):
             slots[i] = -1 if i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT) else 0

@@ -76,7 +76,6 @@ def ui_load_main(busy_ms: float, fps: float, conn) -> None:
 def main() -> int:
     import argparse
     import multiprocessing as mp
-    import shutil
     import time
 
     from bench import jack as bj
@@ -127,17 +126,12 @@ def main() -> int:
     try:
         for block in args.blocks:
             n_slices = max(1, round(minutes.get(block, args.minutes) * 60 / slice_s))
-            rig = bj.write_rig(work / f"rig-{block}.toml", block)
-            setlist = bj.write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
-            server = bj.Server(block, work)
-            bj.use_server(server.name)
-            server.start()
-            print(f"\n== {block} frames ({block * 1000 / bj.RATE:.2f} ms): jackd {server.name} pid "
-                  f"{server.pid}, {'realtime' if server.realtime else 'NOT realtime'}; "
+            run = bj.counter_run(work, block, song, slice_s, "bench-rt")
+            setlist, server, rec = run.setlist, run.server, run.recorder
+            print(f"\n== {block} frames ({block * 1000 / bj.RATE:.2f} ms): {server}; "
                   f"{n_slices} slices of {slice_s:.0f} s per player", flush=True)
             print("  slice  player  blocks   dropped  discont  silent  rec-missed  xruns  steal-s  "
                   "player's own counters", flush=True)
-            rec = bj.Recorder(server.name, [bj.COUNTER_OUTPUT], slice_s, name="bench-rt")
             totals = {"ours": bj.Glitches(0, 0, 0, 0, 0, 0), "bare": bj.Glitches(0, 0, 0, 0, 0, 0)}
             seconds = {"ours": 0.0, "bare": 0.0}
             per_slice: dict[str, list[int]] = {"ours": [], "bare": []}
@@ -156,10 +150,7 @@ def main() -> int:
                             bare = bj.BarePlayer(block, 7)
                         time.sleep(1.0)
                         x0, steal0 = rec.xruns, bj.steal_jiffies()
-                        rec.arm()
-                        captured = rec.wait(slice_s + 10).copy()
-                        times = rec.block_times()
-                        missed = rec.missed_cycles()
+                        captured, times, missed = rec.take(slice_s + 10)
                         if eng is not None:
                             st = eng.status()
                             own = (f"engine: dropped {st.dropped - st0.dropped}, late flags "
@@ -218,13 +209,8 @@ def main() -> int:
                       f"{frames} frames, {late} started late")
             except (OSError, EOFError):
                 pass
-            ui_proc.join(5)
-            if ui_proc.is_alive():
-                ui_proc.kill()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+            bj.end_process(ui_proc, 5)
+        bj.clean_up(work, args.keep)
 
     print("\nSummary (dropped blocks counted from the captured counter):")
     print("  block  ours total  ours/min  bare total  bare/min  ratio ours/bare")

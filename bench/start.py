@@ -32,7 +32,6 @@ from pathlib import Path
 
 def main() -> int:
     import argparse
-    import shutil
     import time
 
     import numpy as np
@@ -78,11 +77,9 @@ def main() -> int:
     cold_f = flac.song(songs / "cold-flac")
     setlist_b = bj.write_setlist(work / "load.toml", rig, [cold_w, cold_f, other], "load")
 
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
+    server = bj.private_server(block, work)
     print(f"jackd {server.name} pid {server.pid}: dummy, {bj.RATE} Hz, {block} frames "
-          f"({block * ms_per_frame:.2f} ms), {'realtime' if server.realtime else 'NOT realtime'}",
+          f"({block * ms_per_frame:.2f} ms), {server.mode}",
           flush=True)
 
     from player.engine import messages as m
@@ -309,17 +306,7 @@ def main() -> int:
               f"xrun callbacks seen by the recorder: before/during (a) {xr_a}, (b) {xr_b - xr_a}, "
               f"(2) {xr_c - xr_b}")
     finally:
-        if bare is not None:
-            bare.close()
-        if rec is not None:
-            rec.close()
-        if eng is not None:
-            eng.close()
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+        bj.tear_down(server, work, args.keep, bare, rec, eng)
     return 0
 
 

@@ -136,7 +136,6 @@ def start_engine(setlist: Path, log: Path):  # an Engine, playing
 
 def main() -> int:
     import argparse
-    import shutil
     import time
 
     from bench import jack as bj
@@ -165,17 +164,12 @@ def main() -> int:
     media = bj.Media(song_s, "wav")
     media.ensure()
     song = media.song(work / "songs" / "counter")
-    rig = bj.write_rig(work / f"rig-{block}.toml", block)
-    setlist = bj.write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
-    print(f"\n== {block} frames: jackd {server.name} pid {server.pid}, "
-          f"{'realtime' if server.realtime else 'NOT realtime'}; {n_slices} slices of {slice_s:.0f} s "
+    run = bj.counter_run(work, block, song, slice_s, "bench-ui")
+    rig, setlist, server, rec = run.rig, run.setlist, run.server, run.recorder
+    print(f"\n== {block} frames: {server}; {n_slices} slices of {slice_s:.0f} s "
           f"per player; UI in a {size[0]}x{size[1]} pseudo-terminal", flush=True)
     print("  slice  player  blocks  dropped  discont  silent  rec-missed  xruns  steal-s  "
           "cold-start-s  ui-cpu%  engine-cpu%  screen-kB/s", flush=True)
-    rec = bj.Recorder(server.name, [bj.COUNTER_OUTPUT], slice_s, name="bench-ui")
     players = [p.strip() for p in args.players.split(",") if p.strip()]
     totals = {p: bj.Glitches(0, 0, 0, 0, 0, 0) for p in players}
     seconds = {p: 0.0 for p in players}
@@ -206,10 +200,7 @@ def main() -> int:
                     epid = ui.engine_pid()
                     c0, e0 = bj.cpu_seconds(ui.proc.pid), bj.cpu_seconds(epid) if epid else 0.0
                     b0, w0 = ui.screen_bytes, time.monotonic()
-                rec.arm()
-                captured = rec.wait(slice_s + 10).copy()
-                times = rec.block_times()
-                missed = rec.missed_cycles()
+                captured, times, missed = rec.take(slice_s + 10)
                 if ui is not None:
                     wall = time.monotonic() - w0
                     ucpu = 100 * (bj.cpu_seconds(ui.proc.pid) - c0) / wall
@@ -240,12 +231,7 @@ def main() -> int:
             if server.proc is not None and server.proc.poll() is not None:
                 raise RuntimeError(f"jackd exited: {server.log}")
     finally:
-        rec.close()
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+        bj.tear_down(server, work, args.keep, rec)
 
     print("\nSummary")
     per_min = {}

@@ -32,7 +32,7 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[jackserver
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ["JACK_DEFAULT_SERVER"] = name
     os.environ["JACK_NO_START_SERVER"] = "1"
-    proc = jackserver.start(name, log)
+    proc = jackserver.start(name, log, attempts=6)  # other sessions' servers can fill libjack's table
     jackserver.reinit_portaudio()
     try:
         yield jackserver.JackServer(name, proc.pid)

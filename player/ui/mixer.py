@@ -84,16 +84,15 @@ class MixerScreen(Screen):
         if song is not None:
             muted = set(song.entry.muted_roles) if song.entry else set()
             for role in Role:
-                stems = [s for s in song.stems if s.role is role]
-                if not stems:
-                    continue
-                for k, s in enumerate(stems):
-                    strip = Strip("stem", s.index, s.name, s.gain_db, s.mute or role in muted,
-                                  group="" if k else role.value, classes="strip")
+                rows = [s for s in song.stems if s.stem.role is role]
+                for k, row in enumerate(rows):
+                    stem = row.stem
+                    strip = Strip("stem", row.index, stem.display_name, stem.gain_db,
+                                  stem.mute or role in muted, group="" if k else role.value, classes="strip")
                     strip.role = role  # type: ignore[attr-defined]
                     self._strips.append(strip)
                     widgets.append(strip)
-            self._saved = {s.index: Level(s.gain_db, s.mute) for s in song.stems}
+            self._saved = {s.index: Level(s.stem.gain_db, s.stem.mute) for s in song.stems}
         for i, (bus, channels) in enumerate(self.app.show.buses.items()):
             strip = Strip("bus", i, bus, channels=len(channels), group="" if i else "BUS",
                           classes="strip bus-strip")

@@ -17,7 +17,6 @@ import soundfile as sf
 from player.setlist import tempo
 from player.setlist.problems import LoadError, Problem
 from player.setlist.rig import load_rig
-from player.setlist.roles import Role
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, Stem, load_song
 from player.setlist.tempo import Span, TempoMap
@@ -36,22 +35,6 @@ class StemRow:
     stem: Stem
     channels: int
     column: int
-
-    @property
-    def name(self) -> str:
-        return self.stem.display_name
-
-    @property
-    def role(self) -> Role:
-        return self.stem.role
-
-    @property
-    def gain_db(self) -> float:
-        return self.stem.gain_db
-
-    @property
-    def mute(self) -> bool:
-        return self.stem.mute
 
 
 @dataclass

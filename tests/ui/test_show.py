@@ -19,7 +19,7 @@ def test_rows_carry_the_setlists_spans_stems_and_tempo(tmp_path: Path) -> None:
     # Bar 3 at 120 bpm in 4/4 starts at 4 s; the song (8 s of audio) ends the last section.
     assert row.sections == [Span(0, "Verse", 0, 4 * TEMPO_RATE, PALETTE[0]),
                             Span(1, "Chorus", 4 * TEMPO_RATE, 8 * TEMPO_RATE, PALETTE[1])]
-    assert [(s.name, s.role.value, s.channels, s.column) for s in row.stems] == [
+    assert [(s.stem.display_name, s.stem.role.value, s.channels, s.column) for s in row.stems] == [
         ("Click", "click", 1, 0), ("Keys", "keys", 2, 1), ("BV", "bvs", 1, 3)]
     assert row.folder is not None and row.stems[1].stem is row.folder.song.stems[1]
 
