@@ -70,7 +70,7 @@ def _role(rng: random.Random) -> object:
     return rng.choice([r for r in Role if r.value not in ("click",)])
 
 
-def send_burst(eng: Engine, seconds: float, make) -> int:  # noqa: ANN001
+def send_burst(eng: Engine, seconds: float, make) -> int:
     rng = random.Random(11)
     sent = 0
     start = time.monotonic()

@@ -8,12 +8,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from player import __version__
+
+if TYPE_CHECKING:
+    from player.setlist.check import Device
 
 DEFAULT_SETLIST = "setlists/demo.toml"
 
@@ -95,7 +98,8 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None | str
+def _device_for(rig_pattern: str) -> Device | str | None:
+    """The rig's output device as ``player check`` reports it, or why audio is unavailable."""
     from player.engine.devices import AudioUnavailable, find_output_device
     from player.setlist.check import Device
 
@@ -260,7 +264,7 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
@@ -273,10 +277,11 @@ def _render(args: argparse.Namespace) -> int:
 
     console = _console()
     source: Path = args.source
+    jobs: list[tuple[int, Path, Entry | None]]
     try:
         setlist = load_setlist(source)  # a file, a song folder or a folder of songs
         rig_path, rig = load_rig(args.rig or setlist.setlist.rig, source)
-        jobs: list[tuple[int, Path, Entry | None]] = [
+        jobs = [
             (i + 1, setlist.song_folder(e), e) for i, e in enumerate(setlist.setlist.songs) if not e.skip]
         if setlist.folder and [e.path for e in setlist.setlist.songs] == ["."]:
             jobs = [(0, source, None)]  # one song: its files are named after it alone
@@ -304,10 +309,11 @@ def _render(args: argparse.Namespace) -> int:
                 progress.console.print(f"[yellow]warning[/]: {escape(song.song.title)}: {escape(why)} "
                                        "Fix: add a [tempo] table with bpm to its song.toml.")
             plan = plan_song(song, rig, entry, rate=rig.audio.sample_rate)
-            result = render_song(plan, rig, args.out / name,
-                                 per_channel=args.per_channel,
-                                 progress=lambda done, total, t=task: progress.update(
-                                     t, completed=done, total=total))
+
+            def report(done: int, total: int, t: TaskID = task) -> None:
+                progress.update(t, completed=done, total=total)
+
+            result = render_song(plan, rig, args.out / name, per_channel=args.per_channel, progress=report)
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
             for refused in plan.refused:  # the channel rule of `player check`, the same here

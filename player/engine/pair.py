@@ -7,6 +7,7 @@ read gives as many frames as both sides have, the rest waits for the next read.
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +19,16 @@ class PairSource:
     """Left and right files as the two channels of one source (the deck's ``Source`` protocol)."""
 
     channels = 2
+    reads_disk = True  # filled by the streamer's disk thread, like a StemSource
 
     def __init__(self, left: Path, right: Path, rate: int) -> None:
         self.left, self.right = StemSource(left, rate), StemSource(right, rate)
         self.length = max(self.left.length, self.right.length)
+        self.notices: deque[str] = deque()
+
+    def fresh(self) -> PairSource:
+        """Unread sides for another deck (headers are cached, no file is opened)."""
+        return PairSource(self.left.path, self.right.path, self.left.rate)
 
     @property
     def error(self) -> str:
@@ -39,6 +46,9 @@ class PairSource:
         out = np.empty((n, 2), dtype=np.float32)
         out[:, 0] = left[:n, 0]  # a side that is not mono plays its first channel (check says so)
         out[:, 1] = right[:n, 0]
+        for side in (self.left, self.right):
+            while side.notices:
+                self.notices.append(side.notices.popleft())
         return out
 
     def unread(self, data: np.ndarray) -> None:

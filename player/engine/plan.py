@@ -40,10 +40,6 @@ class SongPlan:
     count_in: int = 0  # bars
     refused: list[str] = field(default_factory=list)  # stems that break a rule and play nowhere
 
-    @property
-    def paths(self) -> list[Path]:
-        return [s for s in self.sources if isinstance(s, Path)]
-
 
 def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
               channels: list[int] | None = None, rate: int | None = None,

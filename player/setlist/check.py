@@ -237,7 +237,7 @@ def _start_context() -> BaseContext:
     saved = sys.stderr
     try:
         if _fileno(saved) < 0:
-            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed below, once the tracker has it
+            sys.stderr = open(os.devnull, "w")
         resource_tracker.ensure_running()
     finally:
         if sys.stderr is not saved:
@@ -314,11 +314,15 @@ def _check_song(report: SongReport, rig: Rig | None, cache: CheckCache | None = 
         bus = rig.bus_for(stem.role, stem.bus) if rig else (stem.bus or "")
         sides: list[StemInfo] = []
         for side, file in zip(("file", "right"), stem.files, strict=False):
-            info = _probe(loaded.path / file, cache, lambda m, f=("stems", i, side): add(
-                Severity.ERROR, m, f, "re-export it as WAV, FLAC or OGG."),
-                lambda f=file, loc=("stems", i, side): add(
-                Severity.ERROR, f"stem file {f!r} not found in {loaded.path}.", loc,
-                "restore the file, fix the name, or remove this [[stems]] table."), quick)
+            loc: tuple[int | str, ...] = ("stems", i, side)
+
+            def broken(message: str, loc: tuple[int | str, ...] = loc) -> None:
+                add(Severity.ERROR, message, loc, "re-export it as WAV, FLAC or OGG.")
+
+            def missing(f: str = file, loc: tuple[int | str, ...] = loc) -> None:
+                add(Severity.ERROR, f"stem file {f!r} not found in {loaded.path}.", loc,
+                    "restore the file, fix the name, or remove this [[stems]] table.")
+            info = _probe(loaded.path / file, cache, broken, missing, quick)
             if info is not None:
                 sides.append(info)
                 if file.lower().endswith(".mp3") and not mp3_gapless(loaded.path / file):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.roles import Role
 from player.setlist.song import SONG_FILE, Switch, audio_files
+from player.setlist.strict import Strict
 from player.setlist.tomlfile import load_model
 
 
@@ -25,10 +26,8 @@ class Transition(StrEnum):
     FADE = "fade"
 
 
-class Entry(BaseModel):
+class Entry(Strict):
     """One song in the running order. ``path`` is relative to the setlist file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str = Field(min_length=1)
     gain_db: float = Field(default=0.0, ge=-96, le=24)
@@ -56,10 +55,8 @@ class Entry(BaseModel):
         return self.advance_after if self.advance_after is not None else 0.0
 
 
-class Setlist(BaseModel):
+class Setlist(Strict):
     """The contents of ``setlists/NAME.toml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str = Field(min_length=1)
     rig: str = "default"

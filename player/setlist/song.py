@@ -7,21 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.roles import Role, guess_name, guess_role
+from player.setlist.strict import Strict
 from player.setlist.tomlfile import load_model
 
 SONG_FILE = "song.toml"
 MAX_BARS = 9_999  # 83 minutes at 480 bpm in 4/4: longer than any song, far below what breaks the maths
 MAX_SECONDS = 24 * 3600.0
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3"})
-
-
-class _Strict(BaseModel):
-    # Unknown fields are errors: a typo ("gain_bd") must not silently fall back to a default on stage.
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 _METER = re.compile(r"\s*(\d{1,2})\s*/\s*(1|2|4|8|16|32)\s*")
@@ -34,7 +30,7 @@ def _check_meter(value: str) -> str:
     return f"{int(m.group(1))}/{m.group(2)}"
 
 
-class TempoChange(_Strict):
+class TempoChange(Strict):
     """A change at a bar: a new tempo (at once, or reached over ``ramp_bars``), a new meter, or both.
 
     Without ``bpm`` a meter change keeps the note-value tempo: a quarter note lasts as long as before
@@ -61,7 +57,7 @@ class TempoChange(_Strict):
         return self
 
 
-class Tempo(_Strict):
+class Tempo(Strict):
     """The tempo map: start tempo and meter, then changes at bars.
 
     ``bpm`` counts click pulses. By default a bar has as many pulses as the time signature's top number
@@ -99,7 +95,7 @@ class Tempo(_Strict):
         return self.beats_per_bar * 60.0 / self.bpm
 
 
-class Section(_Strict):
+class Section(Strict):
     """A named part of the song, starting at a bar (1-based) or at a time in seconds."""
 
     name: str = Field(min_length=1)
@@ -116,7 +112,7 @@ class Section(_Strict):
         return self
 
 
-class Stem(_Strict):
+class Stem(Strict):
     """One audio file of the song and how it enters the mix."""
 
     file: str = Field(min_length=1)
@@ -146,7 +142,7 @@ class Stem(_Strict):
         return [self.file] if self.right is None else [self.file, self.right]
 
 
-class MidiMessage(_Strict):
+class MidiMessage(Strict):
     """A MIDI message to send, in the rig's MIDI output (channels 1-16 as printed on devices)."""
 
     type: Literal["program_change", "control_change", "note_on", "note_off"]
@@ -161,7 +157,7 @@ class MidiMessage(_Strict):
 Section.model_rebuild()  # its ``midi`` field names MidiMessage, defined after it
 
 
-class SongMidi(_Strict):
+class SongMidi(Strict):
     """MIDI sent when the song is loaded (patch changes) and when it starts (lights, lyrics)."""
 
     on_load: list[MidiMessage] = []
@@ -173,7 +169,7 @@ Subdivision = Literal["none", "8th", "16th", "triplet"]
 SUBDIVISIONS: dict[str, int] = {"none": 1, "8th": 2, "16th": 4, "triplet": 3}
 
 
-class Generate(_Strict):
+class Generate(Strict):
     """What the player generates from the tempo map and sections.
 
     ``auto``: a click when the song has no click stem, spoken cues when it has no guide stem.
@@ -188,7 +184,7 @@ class Generate(_Strict):
     count_in: int = Field(default=0, ge=0, le=2)  # bars of click and spoken count before bar 1
 
 
-class Song(_Strict):
+class Song(Strict):
     """The contents of ``song.toml``."""
 
     title: str = Field(min_length=1)

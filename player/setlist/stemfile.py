@@ -118,15 +118,6 @@ def header_channels(path: Path) -> int:
         return 0
 
 
-def duration(path: Path) -> float | None:
-    """Length in seconds from the header alone (fast, for display); None if the file cannot be read."""
-    try:
-        info = sf.info(str(path))
-    except (OSError, RuntimeError):
-        return None
-    return info.frames / info.samplerate if info.samplerate else None
-
-
 MAX_CHANNELS = 2
 
 

@@ -16,9 +16,9 @@ from textual.widgets import Button, DataTable, Footer, Static
 
 from player.setlist.check import ShowReport, SongReport, check_show
 from player.setlist.problems import Severity
+from player.setlist.saving import SaveError, add_song, save_order
 from player.ui.changing import Changing
 from player.ui.path_prompt import PathPrompt
-from player.ui.saving import SaveError, add_song, save_order
 
 if TYPE_CHECKING:
     from player.ui.app import StageApp

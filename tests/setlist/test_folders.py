@@ -181,7 +181,7 @@ def test_a_song_python_cannot_parse_does_not_refuse_the_show(tmp_path: Path) -> 
 
 
 def test_a_show_opened_from_a_folder_says_how_to_save_its_order(tmp_path: Path) -> None:
-    from player.ui.saving import SaveError, save_order
+    from player.setlist.saving import SaveError, save_order
 
     root = band_folder(tmp_path)
     with pytest.raises(SaveError) as caught:
