@@ -280,8 +280,8 @@ class Navigator:
             return
         values = dict.fromkeys(MUSIC_FIELDS, 0.0)
         values.update(section=-1, next_section=-1, pending=-1, pending_section=-1,
-                      jump_mode=float(self.mode), master_db=self.core.master_db,
-                      click=float(self.core.click_on), guide=float(self.core.guide_on))
+                      jump_mode=float(self.mode), master_db=self.core.mix.master_db,
+                      click=float(self.core.mix.click_on), guide=float(self.core.mix.guide_on))
         voice = t.current
         if voice is not None:
             position = voice.deck.position

@@ -7,7 +7,6 @@ Every action is answered with an ``ActionDone`` event that says what happened, i
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -51,22 +50,17 @@ def _action(core: EngineCore, cmd: m.DoAction) -> str:
 
 
 def _set_click(core: EngineCore, cmd: m.SetClick) -> None:
-    core.click_on = (not core.click_on) if cmd.on is None else cmd.on
-    if cmd.gain_db is not None:
-        core.click_gain_db = cmd.gain_db
+    core.mix.set_click(cmd.on, cmd.gain_db)
     core.apply_levels()
 
 
 def _set_guide(core: EngineCore, cmd: m.SetGuide) -> None:
-    core.guide_on = (not core.guide_on) if cmd.on is None else cmd.on
-    if cmd.gain_db is not None:
-        core.guide_gain_db = cmd.gain_db
+    core.mix.set_guide(cmd.on, cmd.gain_db)
     core.apply_levels()
 
 
 def _mute_role(core: EngineCore, cmd: m.MuteRole) -> None:
-    mute = (cmd.role not in core.muted_roles) if cmd.mute is None else cmd.mute
-    (core.muted_roles.add if mute else core.muted_roles.discard)(cmd.role)
+    core.mix.mute_role(cmd.role, cmd.mute)
     core.apply_levels()
 
 
@@ -131,12 +125,12 @@ def _cancel(core: EngineCore, cmd: m.DoAction) -> str:
 
 def _click(core: EngineCore, cmd: m.DoAction) -> str:
     perform(core, m.SetClick())
-    return f"click {'on' if core.click_on else 'off'}"
+    return f"click {'on' if core.mix.click_on else 'off'}"
 
 
 def _guide(core: EngineCore, cmd: m.DoAction) -> str:
     perform(core, m.SetGuide())
-    return f"guide {'on' if core.guide_on else 'off'}"
+    return f"guide {'on' if core.mix.guide_on else 'off'}"
 
 
 def _mute(core: EngineCore, cmd: m.DoAction) -> str:
@@ -145,13 +139,13 @@ def _mute(core: EngineCore, cmd: m.DoAction) -> str:
     except ValueError:
         return f"no role {cmd.arg!r}"
     perform(core, m.MuteRole(role))
-    return f"{role.value} {'muted' if role in core.muted_roles else 'on'}"
+    return f"{role.value} {'muted' if role in core.mix.muted_roles else 'on'}"
 
 
 def _master(core: EngineCore, cmd: m.DoAction) -> str:
     step = MASTER_STEP_DB if cmd.action is Action.MASTER_UP else -MASTER_STEP_DB
-    core.set_master(m.SetMaster(float(np.clip(core.master_db + step, *MASTER_RANGE))))
-    return f"master {core.master_db:+.0f} dB"
+    core.set_master(m.SetMaster(float(np.clip(core.mix.master_db + step, *MASTER_RANGE))))
+    return f"master {core.mix.master_db:+.0f} dB"
 
 
 def _panic(core: EngineCore, cmd: m.DoAction) -> str:
@@ -163,7 +157,7 @@ def _mode(core: EngineCore, cmd: m.DoAction) -> str:
     return f"jump mode: {core.nav.cycle_mode(None).name.lower().replace('_', ' ')}"
 
 
-Handler = Callable[["EngineCore", Any], None]
+Handler = Callable[["EngineCore", Any], object]  # what it returns is not used
 ActionHandler = Callable[["EngineCore", m.DoAction], str]
 
 # One handler per command type: what crosses the process boundary and what the engine does with it.
@@ -297,16 +291,10 @@ def _solo_role(core: EngineCore, cmd: m.SoloRole) -> None:
     t = core.transport
     if t is None or t.current is None:
         return
-    levels = core.levels[t.current.index]
-    for i, lv in enumerate(levels):
-        if lv.role == cmd.role:
-            levels[i] = dataclasses.replace(lv, solo=cmd.solo)
+    core.mix.solo_role(t.current.index, cmd.role, cmd.solo)
     core.apply_levels()
 
 
 def _set_bus(core: EngineCore, cmd: m.SetBus) -> None:
-    if cmd.gain_db is not None:
-        core.bus_gain[cmd.bus] = cmd.gain_db
-    if cmd.mute is not None:
-        (core.bus_mute.add if cmd.mute else core.bus_mute.discard)(cmd.bus)
+    core.mix.set_bus(cmd)
     core.apply_levels()
