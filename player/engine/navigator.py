@@ -17,7 +17,7 @@ from player.engine import messages as m
 from player.engine.status import State
 from player.engine.transport import MUSIC_FIELDS, NOW, Voice
 from player.setlist.setlist import Transition
-from player.setlist.tempo import Span
+from player.setlist.tempo import Span, section_at
 
 if TYPE_CHECKING:
     from player.engine.core import EngineCore
@@ -49,11 +49,7 @@ class Navigator:
     @staticmethod
     def section_at(voice: Voice, frame: int) -> int:
         """Index into ``voice.spans`` of the section playing at ``frame`` (-1 before the first)."""
-        found = -1
-        for i, span in enumerate(voice.spans):
-            if span.start <= frame:
-                found = i
-        return found
+        return section_at(voice.spans, frame)
 
     def _boundary(self, voice: Voice, mode: m.JumpMode, earliest: int) -> int | None:
         """The first landing frame >= ``earliest`` for ``mode`` (None: the song cannot say)."""
