@@ -48,6 +48,89 @@ def key_of(data: list[int] | bytes) -> Key | None:
     return (kind, channel, data[1], 0)
 
 
+# Data bytes after each system common status (F0 SysEx and F7 are handled apart).
+_SYSTEM = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF4: 0, 0xF5: 0, 0xF6: 0}
+
+
+@dataclass
+class Parser:
+    """One input's byte stream -> whole messages, the way a MIDI receiver reads a cable.
+
+    rtmidi hands over what the driver delivered, which is not always one message: a pedal using
+    running status sends ``40 00`` after ``90 40 7F`` (the second Note On, velocity 0: a release),
+    and after a SysEx with no F7 rtmidi keeps appending everything that follows to it. So:
+    running status is kept per port across deliveries; any status byte that is not a real-time
+    one (F8-FF) ends a SysEx, and a SysEx still open when a delivery ends is dropped (on JACK
+    every event is a whole message) and counted in ``truncated``.
+    """
+
+    running: int = 0  # the last channel status byte (0: none)
+    truncated: int = 0  # SysEx messages cut short, dropped
+
+    def split(self, data: list[int] | bytes) -> list[list[int]]:
+        """The messages in one delivery: channel and system messages, whole SysEx, and junk runs
+        (data bytes with no status to belong to) each as one list; real-time bytes on their own."""
+        n = len(data)
+        if n and 0x80 <= data[0] < 0xF0 and n == _LENGTH[data[0] & 0xF0] and max(data[1:]) < 0x80:
+            self.running = data[0]  # the usual case: one whole channel message
+            return [list(data)]
+        out: list[list[int]] = []
+        current: list[int] = []
+        need = 0  # data bytes the current message still needs
+        sysex = False
+        junk = False
+        for b in data:
+            if b >= 0xF8:  # real time: may sit anywhere, even inside a SysEx
+                out.append([b])
+                continue
+            if b == 0xF7:
+                if sysex:
+                    current.append(b)
+                    out.append(current)
+                    current, sysex = [], False
+                continue  # a stray end of SysEx (or the host's own flush) means nothing
+            if b >= 0x80:
+                if sysex:
+                    self.truncated += 1  # a status byte ends a SysEx: it was cut short
+                    sysex = False
+                elif current:
+                    out.append(current)  # a message short of its data bytes, or a junk run
+                current, junk = [b], False
+                if b == 0xF0:
+                    sysex, self.running = True, 0
+                    continue
+                if b >= 0xF0:
+                    self.running = 0
+                    need = _SYSTEM.get(b, 0)
+                else:
+                    self.running = b
+                    need = _LENGTH[b & 0xF0] - 1
+            elif sysex or junk:
+                current.append(b)
+                continue
+            elif need > 0:
+                current.append(b)
+                need -= 1
+            elif self.running:
+                if current:
+                    out.append(current)
+                current = [self.running, b]  # running status: the status byte is implied
+                need = _LENGTH[self.running & 0xF0] - 2
+            else:
+                if current:
+                    out.append(current)
+                current, junk = [b], True
+                continue
+            if need == 0 and current and not junk:
+                out.append(current)
+                current = []
+        if sysex:
+            self.truncated += 1
+        elif current:
+            out.append(current)
+        return out
+
+
 def describe(entry: FootSwitch) -> str:
     """The entry's message in words, as the status line and MIDI learn show it."""
     channel = "any channel" if entry.channel is None else f"channel {entry.channel}"

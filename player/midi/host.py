@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from player.engine import messages as m
-from player.midi import jackclock, learn
+from player.midi import jackclock, jackwatch, learn
 from player.midi.clock import Clock
 from player.midi.grammar import Fired, Matcher, compile_map, key_of, merge
 from player.midi.listener import Input, Inputs, choose_api
@@ -58,9 +58,11 @@ class MidiHost:
         self._learn_guard = (None, 0.0)  # the learned key and when: its bounces are not presses
         self.received = 0
         self.ignored = 0  # unknown, SysEx, garbage: counted, never raised
+        self.truncated = 0  # of which SysEx cut short (dropped)
         self._seen: tuple[str, list[int], str] | None = None
         self._seen_at = 0.0
         self._next_scan = 0.0
+        self._next_flush = 0.0
         self._song: Any = None
         self._no_midi_reported = False
 
@@ -152,8 +154,21 @@ class MidiHost:
 
     # --- the MIDI thread -------------------------------------------------------------------------
     def _received(self, inp: Input, data: list[int], now: float) -> None:
-        """rtmidi's callback (JACK thread): one lookup, submit what fired, note it for the status."""
+        """rtmidi's callback (JACK thread): split what arrived into messages, take each."""
+        if len(data) == 1 and data[0] == 0xF7:
+            return  # the flush port's end of SysEx, with no SysEx open: nothing
         self.received += 1
+        parser = inp.parser
+        truncated = parser.truncated
+        for message in parser.split(data):
+            self._message(inp, message, now)
+        if parser.truncated != truncated:
+            self.ignored += parser.truncated - truncated
+            self.truncated += parser.truncated - truncated
+            self._seen = (inp.name, [0xF0], "(SysEx cut short: dropped)")
+
+    def _message(self, inp: Input, data: list[int], now: float) -> None:
+        """One message: one lookup, submit what fired, note it for the status."""
         key = key_of(data)
         if key is None:
             self.ignored += 1
@@ -195,6 +210,9 @@ class MidiHost:
         if now >= self._next_scan:
             self._next_scan = now + SCAN_S
             self._scan()
+        if now >= self._next_flush and self.inputs is not None:
+            self._next_flush = now + jackwatch.FLUSH_S
+            self.inputs.flush()
         seen = self._seen
         if seen is not None and now - self._seen_at >= SEEN_S:
             self._seen, self._seen_at = None, now
@@ -282,6 +300,8 @@ def _song_of(song: Any) -> Any:
 def _words(data: list[int]) -> str:
     """A received message as the status line shows it; never raises."""
     if data and data[0] == 0xF0:
+        if data[-1] != 0xF7:
+            return "sysex cut short (dropped)"
         return f"sysex ({len(data)} bytes, ignored)"
     try:
         import mido
