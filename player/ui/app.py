@@ -7,6 +7,7 @@ The app never blocks on the engine and never exits on its errors: they become no
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import deque
 from pathlib import Path
@@ -28,6 +29,7 @@ from player.ui.show import Show
 from player.ui.theme import STAGE
 
 POLL_HZ = 20.0
+_QUEUED = re.compile(r"next: (\d+)\b.*\(after this song\)")
 
 
 class ActionRequested(Message):
@@ -96,6 +98,8 @@ class StageApp(App[int]):
         self._quit_asked = 0.0
         self._poll_errors = 0
         self._reload_pending = False
+        self.queued: int | None = None  # a song queued while another plays (what "Next:" names)
+        self._queued_during = -1  # the song that was playing when it was queued
 
     # --- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -122,6 +126,8 @@ class StageApp(App[int]):
             self.status = self.link.status()
             for event in self.link.events():
                 self.on_engine(event)
+            if self.queued is not None and self.status.song != self._queued_during:
+                self.queued = None  # it came (or another song did): "Next:" follows the order again
             if self._reload_pending and self.status.state is State.STOPPED:
                 self._reload_engine()
             self._update_screen()
@@ -176,6 +182,7 @@ class StageApp(App[int]):
             if self._asked:
                 self._asked.popleft()
             self.last_action = f"{event.source}: {event.detail or event.action.value}"
+            self._follow_queue(event)
         elif isinstance(event, m.MidiPort) and event.direction == "input":
             self.midi_port, self.midi_ok = event.port, event.connected
         elif isinstance(event, m.MidiSeen):
@@ -189,6 +196,17 @@ class StageApp(App[int]):
             text, severity, timeout = said
             self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
         self.screen.post_message(EngineEvent(event))
+
+    def _follow_queue(self, done: m.ActionDone) -> None:
+        """``n n`` during a song queues song 3, not 2: the engine says which in its answer,
+        "next: 3 Title (after this song)" (``player.engine.perform``); "cued ..." means at once."""
+        if done.action not in (Action.NEXT_SONG, Action.PREVIOUS_SONG, Action.GO_TO_SONG):
+            return
+        queued = _QUEUED.match(done.detail)
+        if queued is not None:
+            self.queued, self._queued_during = int(queued.group(1)) - 1, self.status.song
+        elif done.detail.startswith("cued"):
+            self.queued = None
 
     # --- app actions -----------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -261,6 +279,10 @@ class StageApp(App[int]):
         if self.screen is not self.get_screen(name):
             self.switch_screen(name)
             self._update_screen()
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q (Textual's own quit key) follows the rule of ``q``."""
+        self.action_quit_show()
 
     def action_quit_show(self) -> None:
         if self.locked:
