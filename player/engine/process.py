@@ -68,6 +68,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     _tune_for_real_time()
     from player.engine import messages as m
     from player.engine.core import EngineCore
+    from player.engine.parent import ParentWatch
     from player.engine.status import State, StatusBlock
     from player.engine.streamer import Streamer
     from player.engine.transport import Transport
@@ -88,6 +89,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     midi_host = MidiHost(commands.put, emit, midi, status)
     core.listeners.append(midi_host)
     emit(m.EngineStarted(os.getpid()))
+    parent = ParentWatch()
     stream: Any = None
     device_name = ""
     waiting_for_device = False
@@ -99,7 +101,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
         except queue.Empty:
             cmd = None
         now = time.monotonic()
-        if isinstance(cmd, m.Shutdown):
+        if isinstance(cmd, m.Shutdown) or parent.gone(now, core.handle):  # UI gone: fade, exit
             break
         try:
             if isinstance(cmd, m.LoadSetlist):
@@ -172,6 +174,7 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
     global _reported_missing
     import sounddevice as sd
 
+    from player.engine import lock
     from player.engine.devices import find_output_device
 
     rig = core.rig
@@ -186,6 +189,9 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
         detail = "" if _reported_missing else why
         _reported_missing = True
         return None, "", detail
+    busy = lock.take(lock.device_key(device.name, device.host_api))  # one player per device
+    if busy is not None:
+        return None, "", busy
     stream = sd.OutputStream(device=device.index, channels=need, samplerate=rig.audio.sample_rate,
                              blocksize=rig.audio.block_size, dtype="float32", latency="low",
                              callback=core.transport.callback)
