@@ -101,6 +101,46 @@ def test_sustain_pedal_single_double_long_and_half_damper(host: Host, pedal: Ped
     assert host.take(0.7) == [(A.PLAY, None)]
 
 
+def test_sustain_pedal_resting_near_the_middle_or_dipping_in_a_slow_press_is_one_press(
+        host: Host, pedal: Pedal) -> None:
+    use(host, pedal, "sustain-pedal")
+    for value in (62, 66) * 8:  # resting half down; each change past the debounce interval
+        pedal.cc(64, value, pause=0.15)
+    assert host.take(0.7) == [], "a resting pedal fired actions"
+    pedal.cc(64, 0, pause=0.2)
+    for value in (10, 40, 70, 100, 50, 110, 127):  # a slow press with one dip
+        pedal.cc(64, value, pause=0.15)
+    pedal.cc(64, 0)
+    assert host.take(0.7) == [(A.PLAY, None)]
+    assert host.midi.ignored == 0, "values between the thresholds are the pedal's, not junk"
+
+
+def test_press_and_release_thresholds_of_a_rig_entry(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(debounce_ms=100, map=[
+        {"type": "control_change", "control": 11, "press_at": 100, "release_at": 20,
+         "action": "next_song"},
+        {"type": "control_change", "control": 12, "press_at": 20, "release_at": 100,
+         "action": "stop"}]))  # reversed polarity
+    wait_connected(host, pedal.port)
+    for value in (90, 101, 50, 101, 10, 110):  # press, no release at 50, released at 10, press
+        pedal.cc(11, value, pause=0.15)
+    for value in (127, 30, 10, 50, 10):  # pressed at 10: one press (50 is no release)
+        pedal.cc(12, value, pause=0.15)
+    assert host.take() == [(A.NEXT_SONG, None), (A.NEXT_SONG, None), (A.STOP, None)]
+
+
+@pytest.mark.parametrize(("entry", "says"), [
+    ({"type": "program_change", "program": 1, "press_at": 96, "action": "stop"}, "control_change"),
+    ({"type": "control_change", "control": 64, "press_at": 64, "release_at": 64, "action": "stop"},
+     "must differ"),
+    ({"type": "control_change", "control": 64, "value": 127, "press_at": 96, "action": "stop"},
+     "either"),
+])
+def test_bad_thresholds_are_refused_with_a_reason(entry: dict, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        test_rig(map=[entry])
+
+
 def test_note_on_velocity_zero_is_a_release(host: Host, pedal: Pedal, tmp_path: Path) -> None:
     host.configure(test_rig(map=[{"type": "note_on", "note": 60, "action": "next_section"},
                                  {"type": "note_on", "note": 60, "gesture": "long",
