@@ -82,16 +82,28 @@ class MidiHost:
             self.output = Output(self.api, self._report_output)
         preset_input = self._rebuild()
         assert self.inputs is not None and self.output is not None
-        if self.ports == "all":
-            self.inputs.reconfigure(None, True)
-        else:
-            # ``--midi PATTERN`` overrides the rig's pattern for this run
-            pattern = self.ports if self.ports not in (None, "off") else (rig.midi.input or preset_input)
-            self.inputs.reconfigure(re.compile(pattern, re.IGNORECASE) if pattern else None,
-                                    bool(pattern))
+        self._listen(preset_input)
         self.output.configure(rig.midi.output)
         self._scan()
         self._setup_clock(rig)
+
+    def _listen(self, preset_input: str) -> None:
+        """Which inputs: ``--midi``, else the rig's pattern, else the preset's; a map with no
+        pattern at all (``preset = "sustain-pedal"`` alone) listens to every input, and says so."""
+        assert self.inputs is not None and self.rig is not None
+        if self.ports == "all":
+            self.inputs.reconfigure(None, True)
+            return
+        # ``--midi PATTERN`` overrides the rig's pattern for this run
+        pattern = self.ports if self.ports not in (None, "off") else (self.rig.midi.input or preset_input)
+        if not pattern and self.ports is None and self.matcher.switches:
+            whose = f"preset {self.preset} names none" if self.preset else "the rig names none"
+            self.emit(m.Problem(f"MIDI: no input port to listen to ({whose}): listening to every MIDI "
+                                'input. Set `input = "PART OF ITS NAME"` in the rig\'s [midi] to listen '
+                                "to one."))
+            self.inputs.reconfigure(None, True)
+            return
+        self.inputs.reconfigure(re.compile(pattern, re.IGNORECASE) if pattern else None, bool(pattern))
 
     def _setup_clock(self, rig: Rig) -> None:
         """On JACK, the sample-accurate clock process; elsewhere (or without JACK-Client) a thread
@@ -146,8 +158,7 @@ class MidiHost:
                 return
             preset_input = self._rebuild()
             if self.inputs is not None and self.ports is None and not self.rig.midi.input:
-                self.inputs.reconfigure(re.compile(preset_input, re.IGNORECASE) if preset_input
-                                        else None, bool(preset_input))
+                self._listen(preset_input)
                 self._next_scan = 0.0
             if self.preset == command.name:
                 self.emit(m.MidiSeen("", f"using MIDI preset {command.name}", "", self.ignored))

@@ -12,7 +12,10 @@ import pytest
 from player.actions import Action as A
 from player.engine import messages as m
 from player.midi.presets import available, load_preset
+from player.setlist.check import check_show
+from player.setlist.problems import Severity
 from tests.midi.conftest import Host, Pedal, test_rig, wait_connected
+from tests.setlist.test_check import RIG, SIXTEEN, problems, show  # noqa: F401 - ``show`` is a fixture
 
 
 def use(host: Host, pedal: Pedal, preset: str, **midi: object) -> None:
@@ -178,3 +181,22 @@ def test_every_preset_is_in_the_documentation_table() -> None:
     table = (Path(__file__).resolve().parents[2] / "docs" / "midi.md").read_text()
     for name in available():
         assert f"| `{name}` |" in table, f"docs/midi.md: add {name} to the presets table"
+
+
+def test_a_preset_without_an_input_pattern_listens_to_every_input_and_says_so(
+        host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(input="", preset="sustain-pedal"))
+    said = host.wait_event(m.Problem, lambda e: "listening to every MIDI input" in e.message)
+    assert said is not None and "sustain-pedal" in said.message, host.events
+    wait_connected(host, pedal.port)
+    pedal.tap(64)
+    assert host.take(0.7) == [(A.PLAY, None)]
+
+
+def test_check_warns_when_the_rig_names_no_midi_input(show: Path) -> None:  # noqa: F811
+    rig = show.parent.parent / "config" / "rig.toml"
+    rig.write_text(RIG + '[midi]\npreset = "sustain-pedal"\n')
+    [warning] = [w for w in problems(check_show(show, device=SIXTEEN), Severity.WARNING) if "MIDI" in w]
+    assert "listens to every MIDI input" in warning and "midi.input" in warning
+    rig.write_text(RIG + '[midi]\npreset = "sustain-pedal"\ninput = "Keystation"\n')
+    assert not [w for w in problems(check_show(show, device=SIXTEEN), Severity.WARNING) if "MIDI" in w]
