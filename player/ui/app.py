@@ -6,10 +6,12 @@ The app never blocks on the engine and never exits on its errors: they become no
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -20,11 +22,13 @@ from textual.reactive import reactive
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
+from player.setlist.atomic import remove_orphans
 from player.ui import fallback
 from player.ui.events import describe
 from player.ui.help_screen import HelpScreen
 from player.ui.keys import ALL
 from player.ui.link import FrozenLink, Link, LiveLink, is_unknown_action
+from player.ui.saver import Saver
 from player.ui.show import Show
 from player.ui.theme import STAGE
 
@@ -103,6 +107,8 @@ class StageApp(App[int]):
 
     # --- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.saver = Saver(asyncio.get_running_loop().call_soon_threadsafe)
+        self.save(self._remove_orphans)  # a save killed last time left its temporary file
         self.register_theme(STAGE)
         self.theme = STAGE.name
         from player.ui.screens import SCREENS
@@ -114,6 +120,21 @@ class StageApp(App[int]):
         self.set_interval(1.0 / self.poll_hz, self.poll)
         if self.ready_file is not None:
             self.call_after_refresh(self._mark_ready)
+
+    def on_unmount(self) -> None:
+        self.saver.close()
+
+    def save(self, job: Callable[[], str], then: Callable[[str], None] | None = None) -> None:
+        """Run ``job`` (a save; it returns what to tell) off the UI thread: an fsync may take
+        seconds. ``then(said)`` runs on the UI thread once it is done; a failure is a notice."""
+        self.saver.save(job, then, lambda said: self.notify(said, severity="error", timeout=10))
+
+    def _remove_orphans(self) -> str:
+        show = self.show
+        folders = [show.path.parent] + ([show.rig_path.parent] if show.rig_path else [])
+        if show.file is not None:
+            folders += [show.file.song_folder(row.entry) for row in show.songs if row.entry is not None]
+        return f"{len(remove_orphans(folders))} temporary file(s) of killed saves removed"
 
     def _mark_ready(self) -> None:
         """Benchmarks: the time the first frame of the performance screen was drawn."""
