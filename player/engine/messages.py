@@ -27,6 +27,9 @@ class Command:
 class LoadSetlist(Command):
     path: Path
     rig: str | None = None  # None: the setlist's own rig
+    # The setlist as read when the performer loaded it (``Engine.send`` fills it in): a restarted
+    # engine plays that version, not whatever the file holds by then (player.setlist.SetlistFile).
+    setlist: object | None = None
 
 
 @dataclass(frozen=True)

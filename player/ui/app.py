@@ -103,6 +103,11 @@ class StageApp(App[int]):
         self._poll_errors = 0
         self._reload_pending = False
         self.queued: int | None = None  # a song queued while another plays (what "Next:" names)
+        self._on_disk = _stamp(show.path)  # the setlist file as last read here
+        self._disk_told: tuple[int, int] | None = None
+        self._polls = 0
+        self._next_show: Show | None = None  # reloaded with R during a song: taken when it stops
+        self._keep: Path | None = None  # the song folder to cue again after that reload
         self._queued_during = -1  # the song that was playing when it was queued
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -150,7 +155,12 @@ class StageApp(App[int]):
             if self.queued is not None and self.status.song != self._queued_during:
                 self.queued = None  # it came (or another song did): "Next:" follows the order again
             if self._reload_pending and self.status.state is State.STOPPED:
-                self._reload_engine()
+                if self._next_show is not None:
+                    self.show, self._next_show = self._next_show, None
+                self._reload_engine(self._keep)
+            self._polls += 1
+            if self._polls % int(self.poll_hz) == 0:
+                self._watch_disk()
             self._update_screen()
         except Exception as exc:  # noqa: BLE001 - the screen must outlive any display bug on stage
             self._poll_errors += 1
@@ -239,6 +249,37 @@ class StageApp(App[int]):
         from player.ui.show import load_show
 
         self.show = load_show(self.show.path, self.rig)
+        self._on_disk = _stamp(self.show.path)
+
+    def _watch_disk(self) -> None:
+        """Once a second: the setlist file changed by someone else? Say so, once; never reload
+        by itself (the show plays the version it has until the performer presses R)."""
+        stamp = _stamp(self.show.path)
+        if self.saver.pending or stamp == self._on_disk or stamp == self._disk_told:
+            return
+        self._disk_told = stamp
+        self.notify("The setlist changed on disk: press R to reload it (the show keeps the version "
+                    "it has until then).", severity="warning", timeout=15)
+
+    def action_reload_setlist(self) -> None:
+        """R: read the setlist file again; the cued song stays cued (found by its folder)."""
+        from player.ui.show import load_show
+
+        new = load_show(self.show.path, self.rig)
+        if new.file is None or not new.songs:
+            said = "; ".join(str(p) for p in new.problems) or "no songs in it"
+            self.notify(f"The setlist on disk cannot be loaded: {said}. The show keeps the version it "
+                        "has.", severity="error", timeout=15)
+            return
+        self._on_disk = self._disk_told = _stamp(new.path)
+        self._keep = song_folder(self.show, self.status.song)
+        if self.status.state in (State.STOPPED, State.NO_DEVICE):
+            self.show = new
+            self._reload_engine(self._keep)
+            self.notify(f"Reloaded {new.title} ({len(new.songs)} songs).", timeout=4)
+        else:
+            self._next_show, self._reload_pending = new, True
+            self.notify("Reloaded; the show takes the new setlist when this song stops.", timeout=6)
 
     def apply_setlist(self) -> None:
         """Give the engine the setlist as saved: now when stopped, else when the song stops."""
@@ -248,10 +289,14 @@ class StageApp(App[int]):
             self._reload_pending = True
             self.notify("Saved; the engine takes the new setlist when this song stops.", timeout=4)
 
-    def _reload_engine(self) -> None:
-        self._reload_pending = False
+    def _reload_engine(self, keep: Path | None = None) -> None:
+        """Load the show's setlist into the engine; cue ``keep`` (a song folder) where it now is,
+        else the first song."""
+        self._reload_pending, self._keep = False, None
         self.send(m.LoadSetlist(self.show.path.resolve(), self.rig))
-        first = self.show.next_playable(-1)
+        same = next((row.index for row in self.show.songs
+                     if keep is not None and song_folder(self.show, row.index) == keep), None)
+        first = same if same is not None else self.show.next_playable(-1)
         if first is not None:
             self.send(m.Cue(first))
 
@@ -269,6 +314,7 @@ class StageApp(App[int]):
             self.notify(f"Could not open {path}: {said}", severity="error", timeout=10)
             return False
         self.show = show
+        self._on_disk = _stamp(show.path)
         self._reload_engine()
         self.notify(f"Opened {show.title} ({len(show.songs)} songs).", timeout=3)
         return True
@@ -317,6 +363,23 @@ class StageApp(App[int]):
             self.notify("The show is running: press q again to quit.", severity="warning", timeout=3)
             return
         self.exit(0)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """What tells a changed file: its modification time and size (0, 0 when it cannot be read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def song_folder(show: Show, index: int) -> Path | None:
+    """The folder of song ``index``: the song's identity, whatever its place in the order."""
+    row = show.song(index)
+    if row is None or row.entry is None or show.file is None:
+        return None
+    return show.file.song_folder(row.entry)
 
 
 def run_show(show: Show, engine: object, rig: str | None = None) -> int:
