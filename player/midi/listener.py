@@ -12,6 +12,7 @@ it matched; nothing in it waits for long (design.md: a callback waiting on a GIL
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -118,7 +119,8 @@ class Inputs:
             if not self.enabled and not self.inputs:
                 return  # listening to nothing: no JACK client for the listing either
             present = self.ports()
-            if self.api == "UNIX_JACK" and self._watch is None and not self._closed:
+            if (self.api == "UNIX_JACK" and self._watch is None and not self._closed
+                    and os.environ.get("STAGEPLAYER_MIDI_WATCH") != "off"):  # off: bench comparisons
                 self._start_watch()
             for inp in self.inputs.values():
                 if inp.connected and inp.name not in present:
