@@ -215,7 +215,8 @@ class Inputs:
     def close(self) -> None:
         self._closed = True
         self._woken.set()
-        watch, self._watch = self._watch, None
+        with self._lock:  # no scan is using the watch once it is taken away under the lock
+            watch, self._watch = self._watch, None
         if watch is not None:
             watch.close()
         with self._lock:
