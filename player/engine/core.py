@@ -54,6 +54,8 @@ class EngineCore:
         self.click_on = True  # the click role (stems and generated), as the performer toggles it
         self.guide_on = True
         self.muted_roles: set[Role] = set()  # for the whole show ("mute the BVs")
+        self.mode = "full"  # karaoke / instrumental: the rig's [modes] roles drop (set_mode)
+        self.mode_roles: frozenset[Role] = frozenset()
         self.click_gain_db: float | None = None  # generated click level set live (None: the song's)
         self.guide_gain_db: float | None = None
         self.nav = Navigator(self)
@@ -146,7 +148,7 @@ class EngineCore:
         """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
         out = []
         for lv, kind in zip(levels, kinds, strict=True):
-            mute = lv.mute or lv.role in self.muted_roles
+            mute = lv.mute or lv.role in self.muted_roles or lv.role in self.mode_roles
             if kind != COUNT_IN and ((lv.role is Role.CLICK and not self.click_on)
                                      or (lv.role is Role.GUIDE and not self.guide_on)):
                 mute = True
@@ -215,7 +217,32 @@ class EngineCore:
         for listener in self.listeners:
             listener.song_cued(voice.index, song, voice.plan.tempo if voice.plan else None, t.rate)
         self.refresh_fill_order()
+        entry_mode = self.setlist.setlist.songs[voice.index].mode
+        self.set_mode(entry_mode or self.mode)
         self._tell_mix()
+
+    def set_mode(self, mode: str) -> None:
+        """Karaoke, instrumental or full: a set of roles muted on top of every other mute.
+
+        It goes through the same gain matrices as any mute, so it ramps over one block and lands at
+        once. Said as ``ModeChanged`` each time (and for each song cued: vocal reduction is per song).
+        """
+        from player.engine.vocal import reduced
+        from player.setlist.rig import MODES
+
+        mode = mode if mode in MODES else "full"
+        roles = self.rig.modes.roles(mode) if self.rig is not None else frozenset()
+        changed = (mode, roles) != (self.mode, self.mode_roles)
+        self.mode, self.mode_roles = mode, roles
+        if changed:
+            self.apply_levels()
+        t = self.transport
+        voice = t.current if t is not None else None
+        if changed and voice is not None and voice.plan is not None and not voice.started:
+            # A song cued in its entry's mode: its first sample already has it (no ramp to hear).
+            voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds), ramp=False)
+        self.emit(m.ModeChanged(mode, tuple(sorted(r.value for r in roles)),
+                                voice is not None and reduced(voice.plan)))
 
     def replace_current(self, index: int, start: int | None = None) -> None:
         """While stopped or paused: the song cued at ``start`` (None: its beginning)."""

@@ -65,6 +65,8 @@ def perform(core: EngineCore, cmd: m.Command) -> None:
         mute = (cmd.role not in core.muted_roles) if cmd.mute is None else cmd.mute
         (core.muted_roles.add if mute else core.muted_roles.discard)(cmd.role)
         core.apply_levels()
+    elif isinstance(cmd, m.SetMode):
+        core.set_mode(cmd.mode)
     elif isinstance(cmd, m.SetStem):
         core.set_stem(cmd)
     elif isinstance(cmd, m.SoloRole):
@@ -159,7 +161,17 @@ def _action(core: EngineCore, cmd: m.DoAction) -> str:
         return "panic: fading out"
     if a is Action.TAP_TEMPO:
         return _tap(core)
+    if a in (Action.KARAOKE_TOGGLE, Action.INSTRUMENTAL_TOGGLE):
+        return _toggle_mode(core, "karaoke" if a is Action.KARAOKE_TOGGLE else "instrumental")
     return f"{a.value} is not available"
+
+
+def _toggle_mode(core: EngineCore, mode: str) -> str:
+    """Into ``mode``, or back to the full mix when already in it."""
+    core.set_mode("full" if core.mode == mode else mode)
+    if core.mode == "full":
+        return "full mix"
+    return f"{core.mode}: {', '.join(sorted(r.value for r in core.mode_roles)) or 'nothing'} out"
 
 
 def _int(value: int | str | None) -> int | None:

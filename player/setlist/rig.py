@@ -132,6 +132,20 @@ class MidiConfig(_Strict):
         return value
 
 
+class Modes(_Strict):
+    """Which roles each performance mode drops: karaoke keeps the BVs, instrumental drops them too."""
+
+    karaoke: list[Role] = [Role.LEAD]
+    instrumental: list[Role] = [Role.LEAD, Role.BVS]
+
+    def roles(self, mode: str) -> frozenset[Role]:
+        """The roles ``mode`` mutes ("full" or an unknown name: none)."""
+        return frozenset(getattr(self, mode, None) or ()) if mode in MODES else frozenset()
+
+
+MODES = ("karaoke", "instrumental")  # besides "full", which drops nothing
+
+
 class Rig(_Strict):
     """The contents of a rig file."""
 
@@ -140,6 +154,7 @@ class Rig(_Strict):
     buses: dict[str, list[int]] = Field(min_length=1)
     roles: dict[Role, str] = {}
     midi: MidiConfig = MidiConfig()
+    modes: Modes = Modes()
 
     @field_validator("buses")
     @classmethod

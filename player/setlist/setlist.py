@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -39,6 +40,8 @@ class Entry(BaseModel):
     click: Switch | None = None
     guide: Switch | None = None
     count_in: int | None = Field(default=None, ge=0, le=2)
+    # Start this song in a mode (the rig's [modes] say which roles drop); None: keep the current one.
+    mode: Literal["full", "karaoke", "instrumental"] | None = None
 
     @model_validator(mode="after")
     def _advance(self) -> Entry:

@@ -1,0 +1,133 @@
+"""Vocal reduction for a song that is one stereo file: a best-effort karaoke, labelled as such.
+
+Centre-channel cancellation limited to the voice band: the mid signal ``(L + R) / 2`` is band-passed
+(about 180 Hz - 6 kHz) and that part is split off as a source of its own, with the role ``lead``. The
+file itself becomes the rest, ``x - centre``, so the two sum to the file exactly: in "full" nothing
+changes, and karaoke mutes the centre part like any lead stem (same matrices, same ramp). Bass and
+kick (below the band) and anything panned away from the centre stay. Whatever else sits in the
+centre of the voice band goes too, and reverb on the voice stays: it is not a separation model (no
+package on the index ships weights that work with numpy 2, and none can be downloaded at run time).
+
+The filter is a zero-phase windowed-sinc FIR run by FFT in the reader thread (it reads ``HALF``
+frames ahead), never in the audio callback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from player.engine.deck import StemSource
+from player.setlist.roles import Role
+
+HALF = 2048  # taps each side of the centre: 4097 taps, a transition of ~40 Hz at 48 kHz
+BAND = (180.0, 6000.0)  # Hz: above the kick and the bass's fundamentals, up to the sibilants
+MARK = " (vocal reduction)"
+CENTRE = " centre (lead, reduced)"
+
+
+@cache
+def _kernel(rate: int) -> np.ndarray:
+    n = np.arange(-HALF, HALF + 1)
+    lo, hi = (f / rate for f in BAND)
+    h = 2 * hi * np.sinc(2 * hi * n) - 2 * lo * np.sinc(2 * lo * n)
+    return (h * np.hanning(2 * HALF + 1)).astype(np.float64)
+
+
+@cache
+def _kernel_fft(rate: int, nfft: int) -> np.ndarray:
+    return np.fft.rfft(_kernel(rate), nfft)
+
+
+class VocalSplitSource:
+    """One part of a stereo file: ``"centre"`` (the voice band of the mid) or ``"rest"`` (the rest)."""
+
+    follows_length = False
+    silent = False
+
+    def __init__(self, path: Path, rate: int, part: str) -> None:
+        self.inner = StemSource(path, rate)
+        self.path, self.rate, self.part = path, rate, part
+        self.channels = 2
+        self.length = self.inner.length
+        self.error = self.inner.error
+        self._buf = np.zeros((0, 2), dtype=np.float32)  # input from (position - HALF)
+        self._pending: np.ndarray | None = None
+
+    def seek(self, frame: int) -> None:
+        self.inner.seek(frame - HALF)  # before 0 the inner source gives silence: the look-behind
+        self._buf = np.zeros((0, 2), dtype=np.float32)
+        self._pending = None
+
+    def unread(self, data: np.ndarray) -> None:
+        if len(data):
+            self._pending = data
+
+    def read(self, frames: int) -> np.ndarray:
+        if self._pending is not None:
+            data, self._pending = self._pending, None
+            return data
+        need = frames + 2 * HALF
+        parts = [self._buf]
+        have = len(self._buf)
+        while have < need:
+            chunk = self.inner.read(need - have)
+            if chunk.shape[1] == 1:
+                chunk = np.repeat(chunk, 2, axis=1)
+            parts.append(chunk)
+            have += len(chunk)
+        buf = np.concatenate(parts) if len(parts) > 1 else self._buf
+        self.error = self.inner.error
+        x = buf[HALF:HALF + frames]
+        centre = self._centre(buf[:need].mean(axis=1), frames)
+        self._buf = buf[frames:]
+        if self.part == "centre":
+            out = np.repeat(centre[:, None], 2, axis=1)
+        else:
+            out = x - centre[:, None]
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def _centre(self, mid: np.ndarray, frames: int) -> np.ndarray:
+        nfft = 1 << int(len(mid) + 2 * HALF - 1).bit_length()
+        full = np.fft.irfft(np.fft.rfft(mid, nfft) * _kernel_fft(self.rate, nfft), nfft)
+        return full[2 * HALF:2 * HALF + frames].astype(np.float32)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def split_for_reduction(plan, rate: int):  # noqa: ANN001, ANN201 - SongPlan in, SongPlan out (no cycle)
+    """A song whose only music is one stereo file and that has no lead stem gets its centre voice
+    split off as a ``lead`` source (appended after the others); any other song is returned as is."""
+    from player.engine.plan import FILE
+
+    files = [i for i, k in enumerate(plan.kinds) if k == FILE
+             and plan.levels[i].role not in (Role.CLICK, Role.GUIDE)]
+    if len(files) != 1 or any(lv.role is Role.LEAD for lv in plan.levels):
+        return plan
+    i = files[0]
+    path = plan.sources[i]
+    try:
+        if not isinstance(path, Path) or sf.info(str(path)).channels != 2:
+            return plan
+    except (OSError, RuntimeError):
+        return plan
+    sources, levels, names = list(plan.sources), list(plan.levels), list(plan.names)
+    kinds = list(plan.kinds)
+    sources[i] = VocalSplitSource(path, rate, "rest")
+    levels[i] = dataclasses.replace(levels[i], channels=2)
+    names[i] += MARK
+    sources.append(VocalSplitSource(path, rate, "centre"))
+    levels.append(dataclasses.replace(levels[i], channels=2, role=Role.LEAD))
+    names.append(plan.names[i] + CENTRE)
+    kinds.append(FILE)
+    return dataclasses.replace(plan, sources=sources, levels=levels, names=names, kinds=kinds)
+
+
+def reduced(plan: object) -> bool:
+    """Does this plan play a song through vocal reduction?"""
+    return any(n.endswith(CENTRE) for n in getattr(plan, "names", ()))
