@@ -91,6 +91,10 @@ class StageApp(App[int]):
         self.midi_ok: bool | None = None
         self.midi_last = ""
         self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
+        self.mode: m.ModeChanged | None = None  # karaoke / instrumental, as the engine last said
+        from player.ui.lyrics_feed import LyricsFeed
+
+        self.lyrics = LyricsFeed()
         self.master_db = 0.0
         self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
         self._quit_asked = 0.0
@@ -184,6 +188,8 @@ class StageApp(App[int]):
             self.last_action = f"tapped {event.bpm:.1f} bpm"
         elif isinstance(event, m.MixChanged):
             self.mix = event
+        elif isinstance(event, m.ModeChanged):
+            self.mode = event
         said = describe(event)
         if said is not None:
             text, severity, timeout = said
@@ -261,6 +267,14 @@ class StageApp(App[int]):
         if self.screen is not self.get_screen(name):
             self.switch_screen(name)
             self._update_screen()
+
+    def action_lyrics(self) -> None:
+        """The full-screen lyrics view, or back to the performance screen; allowed while locked."""
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        name = "performance" if self.screen is self.get_screen("lyrics") else "lyrics"
+        self.switch_screen(name)
+        self._update_screen()
 
     def action_quit_show(self) -> None:
         if self.locked:

@@ -1,0 +1,138 @@
+"""Lyrics on the stage screen and the full-screen view: snapshots from a frozen status, and Pilot tests
+through the real engine (jump, vamp, word highlight) on the test JACK server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from player.engine import messages as m
+from player.engine.engine import Engine
+from player.engine.status import State
+from player.ui.app import StageApp
+from player.ui.link import FrozenLink, LiveLink, idle_status
+from player.ui.show import load_show
+from tests.ui.conftest import make_setlist
+from tests.ui.screen import screen_text
+from tests.ui.test_pilot import until
+
+RATE = 48000
+SIZES = [(80, 24), (160, 48)]
+# Alpha: Verse at bar 1 (0 s), Chorus at bar 3 (4 s), 120 bpm.
+ALPHA_LRC = ("[ti:Alpha]\n[00:00.50]verse line one\n[00:02.00]verse line two\n"
+             "[00:04.00]chorus comes in now\n"
+             "[00:06.00]<00:06.00>one <00:06.60>two <00:07.20>three <00:07.80>four\n"
+             "[00:09.00]end of the chorus\n")
+BRAVO_LRC = "[00:01.00]bravo opens here\n"
+
+
+@pytest.fixture
+def lyric_setlist(tmp_path: Path) -> Path:
+    setlist = make_setlist(tmp_path, seconds=12.0, missing=False)
+    (tmp_path / "alpha" / "lyrics.lrc").write_text(ALPHA_LRC)
+    (tmp_path / "bravo" / "lyrics.lrc").write_text(BRAVO_LRC)
+    return setlist
+
+
+def frozen(setlist: Path, seconds: float, **fields: object) -> StageApp:
+    status = idle_status(state=State.PLAYING, song=0, position=int(seconds * RATE), length=12 * RATE,
+                         device="system", **fields)
+    events = [m.ModeChanged("karaoke", ("lead",))]
+    return StageApp(load_show(setlist), FrozenLink(status, events))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lyrics_view(snap_compare, lyric_setlist: Path, size: tuple[int, int]) -> None:
+    """The full-screen view during an Enhanced LRC line: "two" lit, "one" sung, in karaoke."""
+    assert snap_compare(frozen(lyric_setlist, 6.8), terminal_size=size, press=["L", "_"])
+
+
+def test_performance_with_lyrics_and_karaoke(snap_compare, lyric_setlist: Path) -> None:
+    assert snap_compare(frozen(lyric_setlist, 6.8), terminal_size=(80, 24), press=["_"])
+
+
+def test_lyrics_view_count_in(snap_compare, lyric_setlist: Path) -> None:
+    app = frozen(lyric_setlist, -1.0, count_in=3)
+    app.link.fixed = idle_status(state=State.COUNT_IN, song=0, position=-RATE, length=12 * RATE,  # type: ignore[attr-defined]
+                                 device="system", count_in=3)
+    assert snap_compare(app, terminal_size=(80, 24), press=["L", "_"])
+
+
+def test_lyrics_view_toggles_and_works_while_locked(lyric_setlist: Path) -> None:
+    async def go() -> None:
+        app = frozen(lyric_setlist, 4.5)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("l", "L")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "LyricsScreen"
+            assert "chorus comes in now" in screen_text(app) and "KARAOKE" in screen_text(app)
+            await pilot.press("L")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "PerformanceScreen"
+    asyncio.run(go())
+
+
+# --- through the real engine ----------------------------------------------------------------------
+def live(engine: Engine, setlist: Path) -> StageApp:
+    engine.send(m.LoadSetlist(setlist.resolve()))
+    engine.send(m.Cue(0))
+    return StageApp(load_show(setlist), LiveLink(engine))
+
+
+def test_jump_to_the_chorus_shows_its_line_and_a_vamp_repeats_the_lines(
+        engine: Engine, lyric_setlist: Path) -> None:
+    asyncio.run(_jump_and_vamp(engine, lyric_setlist))
+
+
+async def _jump_and_vamp(engine: Engine, setlist: Path) -> None:
+    app = live(engine, setlist)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await pilot.press("space")
+        await until(pilot, lambda: "verse line one" in screen_text(app), "the first line while playing")
+        await pilot.press("right")  # next section: the chorus, at the next bar (2 s)
+        await until(pilot, lambda: engine.status().section == 1, "landed in the chorus")
+        # At once: the chorus's first line, never the verse's second (which the jump skipped).
+        await until(pilot, lambda: "chorus comes in now" in screen_text(app), "the chorus's line")
+        assert engine.status().seconds < 6.0
+        await pilot.press("v")
+        await until(pilot, lambda: engine.status().vamp, "vamping the chorus")
+        await until(pilot, lambda: "end of the chorus" in screen_text(app), "the chorus's last line")
+        await until(pilot, lambda: "chorus comes in now" in screen_text(app), "the vamp repeats its lines")
+        assert engine.status().song == 0 and engine.status().vamp
+        await pilot.press("s")
+
+
+def test_enhanced_lrc_highlight_moves_word_by_word(engine: Engine, lyric_setlist: Path) -> None:
+    asyncio.run(_words(engine, lyric_setlist))
+
+
+async def _words(engine: Engine, setlist: Path) -> None:
+    app = live(engine, setlist)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        engine.send(m.Seek(seconds=5.5))
+        await until(pilot, lambda: engine.status().seconds >= 5.4, "at 5.5 s")
+        await pilot.press("L")
+        await pilot.press("space")
+        seen: list[str] = []
+        for _ in range(300):
+            word = app.screen.highlighted  # type: ignore[attr-defined]
+            if word and (not seen or seen[-1] != word):
+                seen.append(word)
+            if len(seen) >= 3 or engine.status().seconds > 8.5:
+                break
+            await pilot.pause(0.03)
+        assert seen[:3] == ["one", "two", "three"][:len(seen[:3])] and len(seen) >= 2, seen
+        await pilot.press("s")
+
+
+def test_a_segue_hands_over_to_the_next_songs_first_line(lyric_setlist: Path) -> None:
+    async def go() -> None:
+        app = frozen(lyric_setlist, 10.5)  # after Alpha's last line
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "next song, Bravo: bravo opens here" in screen_text(app)
+    asyncio.run(go())
