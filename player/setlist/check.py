@@ -217,6 +217,9 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                     f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
                     "seconds"), "fix the bar or time, or check the tempo.")
     _check_generated(loaded, report.entry, add)
+    from player.lyrics.check import lyric_problems  # lyrics sit above the setlist package
+
+    report.problems += lyric_problems(loaded, longest)
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     report.problems.sort(key=lambda p: order.index(p.severity))
 

@@ -150,3 +150,21 @@ def test_toml_lyric_needs_one_start(tmp_path: Path, extra: str) -> None:
 
     with pytest.raises(LoadError):
         load_song(song_dir(tmp_path, extra))
+
+
+def test_player_check_lists_lyric_problems_at_their_lines(tmp_path: Path) -> None:
+    from player.setlist.check import check_show
+    from player.setlist.report import render
+    from tests.conftest import write_stem
+
+    d = tmp_path / "song"
+    write_stem(d / "keys.wav", 4.0)
+    (d / "song.toml").write_text('title = "T"\n[[stems]]\nfile = "keys.wav"\nrole = "keys"\n')
+    (d / "lyrics.lrc").write_text("[00:01.00]fine\n[00:1x.00]broken\n[00:09.00]after the end\n")
+    (tmp_path / "rig.toml").write_text('[buses]\nmain = [1, 2]\n[roles]\nother = "main"\n')
+    setlist = tmp_path / "set.toml"
+    setlist.write_text('title = "S"\nrig = "rig.toml"\n[[songs]]\npath = "song"\n')
+    report = check_show(setlist, device="skipped")
+    text = "\n".join(str(line) for line in render(report))
+    assert report.ok, "lyric problems are warnings: the show still runs"
+    assert "lyrics.lrc:2" in text and "lyrics.lrc:3" in text and "after the song ends" in text
