@@ -65,7 +65,7 @@ class LyricsScreen(Screen):
         row = show.song(status.song)
         word, detail = mode_words(app.mode)
         title = f"{status.song + 1}  {row.title}" if row else "no song cued"
-        head = f"{title}   {word + ' · ' + detail if word else ''}".rstrip()
+        head = f"{title}   {word + ' · ' + detail.replace(chr(10), ' · ') if word else ''}".rstrip()
         head_part.show(head, lambda: Text(head, style="bold"))
         lyrics = app.lyrics.lyrics(show, status.song) if status.song >= 0 else Lyrics()
         key = (id(view.current), view.word, id(view.next), view.ready, view.next_song, id(lyrics),

@@ -9,11 +9,12 @@ LABEL = {"karaoke": "KARAOKE", "instrumental": "INSTRUMENTAL"}
 
 
 def mode_words(event: m.ModeChanged | None) -> tuple[str, str]:
-    """(big word, detail) for the mode; ("", "") for the full mix."""
+    """(big word, detail) for the mode; ("", "") for the full mix. A song played through vocal
+    reduction (no lead stem) says so: it is not the clean karaoke that stems give."""
     if event is None or event.mode not in LABEL:
         return "", ""
     out = ", ".join(event.roles) or "nothing"
-    detail = f"{out} out" + (" · vocal reduction (best effort)" if event.reduced else "")
+    detail = "vocal reduction\n(best effort)" if event.reduced else f"{out} out"
     return LABEL[event.mode], detail
 
 

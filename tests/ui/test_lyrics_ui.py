@@ -136,3 +136,28 @@ def test_a_segue_hands_over_to_the_next_songs_first_line(lyric_setlist: Path) ->
             await pilot.pause()
             assert "next song, Bravo: bravo opens here" in screen_text(app)
     asyncio.run(go())
+
+
+def test_karaoke_key_shows_the_mode_and_a_one_file_song_says_vocal_reduction(
+        engine: Engine, tmp_path: Path) -> None:
+    from tests.conftest import write_stem
+
+    setlist = make_setlist(tmp_path, missing=False)
+    write_stem(tmp_path / "single" / "Whole Song.wav", 4.0, channels=2)  # no song.toml, no lead
+    setlist.write_text(setlist.read_text() + '[[songs]]\npath = "single"\n')
+    asyncio.run(_karaoke(engine, setlist))
+
+
+async def _karaoke(engine: Engine, setlist: Path) -> None:
+    app = live(engine, setlist)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await pilot.press("k")
+        await until(pilot, lambda: "KARAOKE" in screen_text(app) and "lead out" in screen_text(app),
+                    "the mode in large letters")
+        await pilot.press("4")
+        await until(pilot, lambda: engine.status().song == 3, "the one-file song cued")
+        await until(pilot, lambda: "vocal reduction" in screen_text(app)
+                    and "(best effort)" in screen_text(app), "labelled as reduction")
+        await pilot.press("k")
+        await until(pilot, lambda: "KARAOKE" not in screen_text(app), "back to the full mix")
