@@ -57,3 +57,15 @@ def test_karaoke_mp3_set_with_playlist_and_lyrics(tmp_path: Path) -> None:
 def test_bad_mix_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     done = run(str(small_set(tmp_path)), "--mix", "minus:tuba", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "no role 'tuba'" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_long_song_renders_to_ogg_and_flac(tmp_path: Path) -> None:
+    """OGG Vorbis of a whole song in one write crashed libsndfile: written in blocks, it plays."""
+    song = tmp_path / "long"
+    write_stem(song / "keys.wav", 90.0, freq=330, channels=2)
+    write_stem(song / "bass.wav", 90.0, freq=55)
+    for fmt in ("ogg", "flac"):
+        done = run(str(song), "--mix", "minus:bass", "--out", str(tmp_path / fmt), "--format", fmt)
+        assert done.returncode == 0, done.stdout + done.stderr
+        data, rate = sf.read(str(tmp_path / fmt / f"long-minus-bass.{fmt}"), dtype="float32")
+        assert len(data) == 90 * rate and abs(data).max() > 0.3

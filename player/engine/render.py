@@ -130,6 +130,7 @@ MIX_BUS = "mix"
 FORMATS: dict[str, tuple[str, str]] = {  # --format -> (libsndfile format, subtype)
     "wav": ("WAV", "PCM_24"), "flac": ("FLAC", "PCM_24"),
     "mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS")}
+WRITE_FRAMES = 65536
 PEAK_CEILING_DB = -1.0  # --loudness never raises a mix above this peak (lossy encoders overshoot)
 
 
@@ -184,5 +185,8 @@ def render_mix(plan: SongPlan, rig: Rig, path: Path, dropped: frozenset[Role], f
             lufs = measured + gain_db
     major, default_subtype = FORMATS[fmt]
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), data, rate, format=major, subtype=subtype or default_subtype)
+    # In blocks: one write of a whole song to OGG Vorbis segfaults in the bundled libsndfile 1.2.2.
+    with sf.SoundFile(str(path), "w", rate, 2, format=major, subtype=subtype or default_subtype) as f:
+        for i in range(0, len(data), WRITE_FRAMES):
+            f.write(data[i:i + WRITE_FRAMES])
     return MixResult(path, result.frames, result.errors, lufs, gain_db, limited)
