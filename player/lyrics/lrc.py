@@ -6,8 +6,12 @@ positive shows the lyrics earlier), ``[mm:ss]`` without hundredths, ``.xxx`` mil
 ``<mm:ss.xx>`` (Enhanced LRC, also the "A2" form with a closing stamp). A line that cannot be read
 is a problem at its line and the rest of the file is still used: lyrics never stop a show.
 
-The two parsers on the index (lemony-lrc-parser, lrcparser) were not used: neither handles every case
-above (the tests in tests/lyrics/test_lrc.py are the list), and this module is small.
+The two MIT parsers on the index were tried on these cases. lemony-lrc-parser 0.5.0 reads most of
+them (several stamps, ``[mm:ss]``, milliseconds, tags, BOM and CRLF, word times, bad lines skipped
+and reported) but leaves ``[offset:]`` to a separate call and keeps the A2 form's spaces; lrcparser
+0.2.0 reads stamps and the offset but takes ``[xx:yy]`` for a tag without a word and keeps word
+stamps as text. Neither decodes bytes (BOM, Latin-1). This module is small, has no dependency, and
+gives its problems in ``player check``'s form; tests/lyrics/test_lrc.py is the list of cases.
 """
 
 from __future__ import annotations
