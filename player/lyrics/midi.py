@@ -14,7 +14,11 @@ from player.setlist.problems import Problem, Severity
 
 
 def parse_midi(path: Path) -> Lyrics:
-    """The file's lyric lines; an unreadable file is a problem, not an exception."""
+    """The file's lyric lines; an unreadable file is a problem, not an exception.
+
+    ``text`` events count as lyrics only in a .kar file: a plain MIDI file (one that drives lights,
+    say) uses them for notes and credits, which must never appear as words on stage.
+    """
     import mido  # only here: the UI process loads mido for nothing else (a file, no ports)
 
     try:
@@ -40,6 +44,8 @@ def parse_midi(path: Path) -> Lyrics:
             ),
         )
     kar = not events["lyrics"]
+    if kar and path.suffix.lower() != ".kar":
+        return Lyrics(source=path, kind="midi")
     syllables = events["text"] if kar else events["lyrics"]
     lines: list[Line] = []
     words: list[Word] = []

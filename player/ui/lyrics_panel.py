@@ -14,9 +14,10 @@ class LyricsPanel(Changing):
 
     view = LyricView()
 
-    def update_view(self, view: LyricView) -> None:
+    def update_view(self, view: LyricView, has_lyrics: bool) -> None:
+        """``has_lyrics``: the song has lines at all (the panel stays put through its breaks)."""
         self.view = view
-        self.display = not view.empty or bool(view.next)
+        self.display = has_lyrics
         key = (id(view.current), view.word, id(view.next), view.ready, view.next_song)
         self.show(key, lambda: Group(ready_text(view) if view.ready else line_text(view.current, view.word),
                                      next_text(view)))

@@ -73,7 +73,8 @@ class PerformanceScreen(Screen):
         last.show(app.last_action, lambda: app.last_action)
         line.update_from(status, app.midi_port, app.midi_ok, app.midi_last, app.locked, app.live)
         self._mode.update_mode(app.mode)
-        self._lyrics.update_view(app.lyrics.view(status, show))
+        self._lyrics.update_view(app.lyrics.view(status, show),
+                                 status.song >= 0 and bool(app.lyrics.lyrics(show, status.song).lines))
         peaks = status.out_peaks
         for meter, channels in zip(self._meters, self._buses, strict=False):
             meter.set_level(max((peaks[c - 1] for c in channels if 0 < c <= len(peaks)), default=0.0))

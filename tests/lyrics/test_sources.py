@@ -168,3 +168,9 @@ def test_player_check_lists_lyric_problems_at_their_lines(tmp_path: Path) -> Non
     text = "\n".join(str(line) for line in render(report))
     assert report.ok, "lyric problems are warnings: the show still runs"
     assert "lyrics.lrc:2" in text and "lyrics.lrc:3" in text and "after the song ends" in text
+
+
+def test_text_events_of_a_plain_midi_file_are_not_lyrics(tmp_path: Path) -> None:
+    d = song_dir(tmp_path)
+    write_kar(d / "lights.mid", [(0, "Created by the lighting desk"), (480, "cue 1")])
+    assert not load_lyrics(load_song(d)).lines

@@ -161,3 +161,18 @@ async def _karaoke(engine: Engine, setlist: Path) -> None:
                     and "(best effort)" in screen_text(app), "labelled as reduction")
         await pilot.press("k")
         await until(pilot, lambda: "KARAOKE" not in screen_text(app), "back to the full mix")
+
+
+def test_count_in_shows_get_ready_then_the_first_line(engine: Engine, lyric_setlist: Path) -> None:
+    async def go() -> None:
+        app = live(engine, lyric_setlist)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
+                        "cued")
+            app.send(m.Play(count_in=1))
+            await until(pilot, lambda: "GET READY" in screen_text(app), "get ready in the count-in")
+            assert "next: verse line one" in screen_text(app)
+            await until(pilot, lambda: "verse line one" in screen_text(app)
+                        and "GET READY" not in screen_text(app), "the first line after the count-in")
+            await pilot.press("s")
+    asyncio.run(go())
