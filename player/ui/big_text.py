@@ -1,8 +1,8 @@
-"""Large letters for the lyrics view on a big terminal: a 3x5 pixel font drawn with half blocks.
+"""Large letters for the lyrics view: a 3x5 pixel font drawn with half blocks.
 
-A terminal's cells shrink as it grows (160x48 on the monitor that showed 80x24): the words of the
-current line would be half as tall for the singer 2 m away. Drawn four cells wide and three rows
-tall per letter, they are larger than plain text at 80x24. Capitals only (the font has no lower
+Plain text is one cell a letter, and a terminal's cells shrink as it grows (160x48 on the monitor
+that showed 80x24): too small for a singer 2 m away. Drawn four cells wide and three rows tall, a
+letter is three times the height of plain text at any size. Capitals only (the font has no lower
 case); accents are dropped (É is drawn as E); a character the font lacks makes the line plain text.
 """
 

@@ -1,10 +1,10 @@
 """The full-screen lyrics view (``L``), for a monitor that faces the singer.
 
 The current line in the middle, bold and lit word by word, the next lines under it; a count-in shows
-GET READY and the beats; the mode (karaoke) and the song are named at the top. On a terminal of
-120x36 or more the current line is drawn in large letters (``big_text``), so it stays as large for
-the singer as plain text is at 80x24. Only the transport keys
-work here (and ``L`` or F2 go back): nothing to edit, nothing to mis-press.
+GET READY and the beats; the mode (karaoke) and the song are named at the top. The current line is
+drawn in large letters (``big_text``: three rows, four cells a letter), so a singer reads it from
+2 m at 80x24 and it stays as large on a bigger terminal; a line too long for them is plain text.
+Only the transport keys work here (and ``L`` or F2 go back): nothing to edit, nothing to mis-press.
 """
 
 from __future__ import annotations
@@ -22,14 +22,24 @@ from player.lyrics import LyricView
 from player.lyrics.model import Line, Lyrics
 from player.ui.big_text import ROWS, big_line
 from player.ui.changing import Changing
-from player.ui.lyric_text import AHEAD, NEXT, NOW, SUNG, highlighted, line_text, next_text, ready_text
+from player.ui.lyric_text import (
+    AHEAD,
+    NEXT,
+    NOW,
+    READY,
+    SUNG,
+    highlighted,
+    line_text,
+    next_text,
+    ready_text,
+)
 from player.ui.mode_badge import mode_words
 
 if TYPE_CHECKING:
     from player.ui.app import StageApp
 
 AFTER = 2  # lines shown after the next one
-BIG_FROM = (120, 36)  # a terminal at least this size draws the current line in large letters
+BIG_FROM = (80, 24)  # a terminal at least this size draws the current line in large letters
 
 
 def following(lyrics: Lyrics, line: Line | None, count: int) -> list[Line]:
@@ -81,9 +91,10 @@ class LyricsScreen(Screen):
             return Group(Align.center(Text("no lyrics for this song", style=NEXT)))
         current = ready_text(view) if view.ready else line_text(view.current, view.word)
         width, height = self.size
-        if view.current is not None and not view.ready and width >= BIG_FROM[0] and height >= BIG_FROM[1]:
-            big = big_line(view.current, view.word, width - 6, (SUNG, NOW, AHEAD),
-                           max_rows=max(1, (height - 14) // ROWS))
+        shown = Line(0.0, f"get ready {view.ready}") if view.ready else view.current
+        if shown is not None and width >= BIG_FROM[0] and height >= BIG_FROM[1]:
+            styles = (READY,) * 3 if view.ready else (SUNG, NOW, AHEAD)
+            big = big_line(shown, view.word, width - 6, styles, max_rows=max(1, (height - 14) // ROWS))
             current = big if big is not None else current
         if not current.plain:
             current = Text("♪", style="bold #FFD700")
