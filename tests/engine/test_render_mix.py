@@ -124,3 +124,28 @@ def test_one_stereo_file_song_karaoke_by_vocal_reduction(tmp_path: Path) -> None
         assert level(kar[:, ch], 900) < 0.3 * 0.05, "the centre voice is down by more than 26 dB"
         assert level(kar[:, ch], 55) > 0.3 * 0.9, "the bass stays"
     assert level(kar[:, 0], 1500) > 0.2 * 0.4, "a part panned away from the centre stays (halved at most)"
+
+
+def test_with_click_brings_the_click_and_count_in_into_the_mix(tmp_path: Path) -> None:
+    from player.setlist.rig import Rig
+    from player.setlist.setlist import Entry
+
+    song = tmp_path / "song"
+    song.mkdir()
+    sf.write(str(song / "keys.wav"), np.zeros((48000 * 2, 2), np.float32), 48000, subtype="FLOAT")
+    sf.write(str(song / "bass.wav"), np.zeros(48000 * 2, np.float32), 48000, subtype="FLOAT")
+    (song / "song.toml").write_text('title = "C"\n[tempo]\nbpm = 120\n[[stems]]\nfile = "keys.wav"\n'
+                                    'role = "keys"\n[[stems]]\nfile = "bass.wav"\nrole = "bass"\n')
+    rig = Rig(buses={"main": [1, 2], "ears": [3, 4]}, roles={Role.CLICK: "ears", Role.OTHER: "main"})
+    entry = Entry(path=".", count_in=1)
+
+    def mix(extra: list[str]) -> np.ndarray:
+        plan = plan_song(load_song(song), rig, entry, rate=48000)
+        path = render_mix(plan, rig, tmp_path / f"{len(extra)}.wav", mix_roles("full", rig, extra),
+                          subtype="FLOAT").path
+        return sf.read(str(path), dtype="float32")[0]
+
+    silent, clicked = mix([]), mix(["click"])
+    assert len(silent) == len(clicked) == 48000 * 4  # the count-in bar, then the song
+    assert not silent.any(), "no click, no guide by default"
+    assert np.abs(clicked[:48000 * 2]).max() > 0.1 and np.abs(clicked[48000 * 2:]).max() > 0.1
