@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rig", help="rig name (config/rigs/NAME.toml) or path; default: the setlist's")
     check.add_argument("--no-device", action="store_true",
                        help="do not look for the audio device (checking files only)")
+    check.add_argument("--quick", action="store_true",
+                       help="read only the files' headers (no peaks, no damage found mid-file)")
     check.set_defaults(run=_check)
 
     devices = sub.add_parser("devices", help="list audio output devices and MIDI ports")
@@ -91,7 +93,8 @@ def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None
         found = find_output_device(rig_pattern)
     except AudioUnavailable as exc:
         return str(exc)
-    return Device(found.name, found.outputs, found.host_api) if found else None
+    return (Device(found.name, found.outputs, found.host_api, int(found.default_rate))
+            if found else None)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -109,7 +112,7 @@ def _check(args: argparse.Namespace) -> int:
             device = _device_for(rig.audio.device)
         except LoadError:
             device = "the rig did not load."  # check_show reports why
-    report = check_show(args.setlist, args.rig, device)  # type: ignore[arg-type]
+    report = check_show(args.setlist, args.rig, device, quick=args.quick)  # type: ignore[arg-type]
     console = _console()
     for line in render(report):
         console.print(line)

@@ -88,6 +88,11 @@ class Engine:
         if self._closing or proc is not self._proc:
             return
         last = self.status_block.read()
+        if proc.exitcode != EXIT_DEVICE_LOST:
+            # The child was the only writer and is gone: the screen must not go on saying PLAYING.
+            self.status_block.begin()
+            self.status_block.set("state", State.ENGINE_DOWN)
+            self.status_block.end()
         if proc.exitcode == EXIT_DEVICE_LOST:
             self._push(m.DeviceLost(last.device or "audio device",
                                     "the audio device went away; waiting for it to come back"))

@@ -233,6 +233,13 @@ class DebugStallReader(Command):
     seconds: float
 
 
+@dataclass(frozen=True)
+class DebugFault(Command):
+    """Test hook: the audio callback raises in the next ``blocks`` blocks, as a bug would."""
+
+    blocks: int = 1
+
+
 class Event:
     """Base of what the engine reports."""
 
@@ -260,6 +267,31 @@ class FileError(Event):
     """A stem or file that could not be played; the song goes on without it."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class EngineFault(Event):
+    """The audio callback raised: that block played as silence and the show went on. Not a lost
+    device: a bug, reported once with its traceback (also in the engine log)."""
+
+    message: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True)
+class ReadAhead(Event):
+    """The current song's decoded read-ahead ran low (``low``) or recovered: a slow disk."""
+
+    seconds: float
+    low: bool
+
+
+@dataclass(frozen=True)
+class RateChanged(Event):
+    """The device runs at another rate than the rig asks: the show plays at the device's."""
+
+    device_rate: int
+    rig_rate: int
 
 
 @dataclass(frozen=True)

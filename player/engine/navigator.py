@@ -101,7 +101,7 @@ class Navigator:
         if target is None:
             return "no such place in this song"
         mode = cmd.mode if cmd.mode is not None else self.mode
-        if not t.active:
+        if not t.busy:
             core.replace_current(voice.index, target)
             return f"cued at {self.describe(voice, target)}"
         self.vamp = None
@@ -222,7 +222,7 @@ class Navigator:
                 core.fading = voice
                 core.transition_done = voice
                 left_ms = max(10.0, (voice.deck.length - position) * 1000 / rate)
-                t.fade_to(0.0, left_ms, State.STOPPED)
+                t.request(0.0, left_ms, State.STOPPED)
             return
         nxt = core.queued if core.queued is not None else core.next_index(voice.index)
         if nxt is None or entry.transition not in (Transition.SEGUE, Transition.AUTO):
@@ -267,7 +267,7 @@ class Navigator:
             self.plan = None
             if t.current is landed.voice:
                 self.core.landed(landed)
-        if t.active and t.pending is None:
+        if t.busy and t.pending is None:
             if self.vamp is not None:
                 self._loop_again()
             else:
@@ -298,7 +298,7 @@ class Navigator:
             if i >= 0:
                 values["section"] = voice.spans[i].index
                 heard = (voice.index, voice.spans[i].index)
-                if t.active and heard != self._section_heard:
+                if t.busy and heard != self._section_heard:
                     self._section_heard = heard
                     for listener in self.core.listeners:
                         listener.section_started(voice.spans[i].index, voice.spans[i].name)

@@ -81,6 +81,9 @@ def perform(core: EngineCore, cmd: m.Command) -> None:
         _list_devices(core)
     elif isinstance(cmd, m.DebugStallReader):
         core.streamer.stall_until = time.monotonic() + cmd.seconds
+    elif isinstance(cmd, m.DebugFault):
+        if core.transport is not None:
+            core.transport.debug_faults = cmd.blocks
     else:
         core.emit(m.Problem(f"unknown command {cmd!r}"))
 
@@ -95,7 +98,7 @@ def _action(core: EngineCore, cmd: m.DoAction) -> str:
     if t is None or core.setlist is None:
         return "no setlist loaded"
     current = t.current.index if t.current is not None else -1
-    playing = t.active and t.env_target > 0
+    playing = t.rising
     if a is Action.PLAY_PAUSE:
         if playing:
             core.pause(10.0)
@@ -120,7 +123,7 @@ def _action(core: EngineCore, cmd: m.DoAction) -> str:
         if index is None or not 0 <= index < len(core.songs):
             return "no such song"
         core.cue(index)
-        if t.active:
+        if t.busy:
             return f"next: {_title(core, index)} (after this song)"
         return f"cued {_title(core, index)}"
     if a is Action.NEXT_SECTION:
@@ -215,7 +218,7 @@ def _test_tone(core: EngineCore, cmd: m.TestTone) -> None:
     if t is None:
         core.emit(m.Problem("no audio device open: load a setlist first."))
         return
-    if t.active:
+    if t.busy:
         core.emit(m.Problem("stop the show before testing outputs."))
         return
     if not 1 <= cmd.channel <= t.outputs:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from player.engine.deck import StemSource
+from player.engine.deck import Header, StemSource
 from player.setlist.roles import Role
 
 HALF = 2048  # taps each side of the centre: 4097 taps, a transition of ~40 Hz at 48 kHz
@@ -43,61 +43,62 @@ def _kernel_fft(rate: int, nfft: int) -> np.ndarray:
     return np.fft.rfft(_kernel(rate), nfft)
 
 
-class VocalSplitSource:
-    """One part of a stereo file: ``"centre"`` (the voice band of the mid) or ``"rest"`` (the rest)."""
+class VocalSplitSource(StemSource):
+    """One part of a stereo file: ``"centre"`` (the voice band of the mid) or ``"rest"`` (the rest).
 
-    follows_length = False
-    silent = False
+    A ``StemSource`` underneath (the streamer's disk thread opens, reads and closes the file, damage
+    keeps its place in time), read ``HALF`` frames ahead of what it hands out.
+    """
 
-    def __init__(self, path: Path, rate: int, part: str) -> None:
-        self.inner = StemSource(path, rate)
-        self.path, self.rate, self.part = path, rate, part
+    def __init__(self, path: Path, rate: int, part: str, header: Header | None = None) -> None:
+        super().__init__(path, rate, header=header)
+        self.part = part
         self.channels = 2
-        self.length = self.inner.length
-        self.error = self.inner.error
-        self._buf = np.zeros((0, 2), dtype=np.float32)  # input from (position - HALF)
-        self._pending: np.ndarray | None = None
+        self._ahead = np.zeros((0, 2), dtype=np.float32)  # decoded input from (position - HALF)
+        self._done: np.ndarray | None = None  # split frames that did not fit in the ring
+        self._restart = True  # a seek happened: refill the look-ahead (on the filling thread)
+
+    def fresh(self) -> VocalSplitSource:
+        """An unread copy for another deck (a plan's sources are built once, cloned per voice)."""
+        return VocalSplitSource(self.path, self.rate, self.part, self._header)
 
     def seek(self, frame: int) -> None:
-        self.inner.seek(frame - HALF)  # before 0 the inner source gives silence: the look-behind
-        self._buf = np.zeros((0, 2), dtype=np.float32)
-        self._pending = None
+        self._done = None
+        self._restart = True
+        super().seek(frame - HALF)  # before 0 the file gives silence: the filter's look-behind
 
     def unread(self, data: np.ndarray) -> None:
         if len(data):
-            self._pending = data
+            self._done = data
 
     def read(self, frames: int) -> np.ndarray:
-        if self._pending is not None:
-            data, self._pending = self._pending, None
+        if self._restart:
+            self._restart = False
+            self._done = None
+            self._ahead = np.zeros((0, 2), dtype=np.float32)
+        if self._done is not None:
+            data, self._done = self._done, None
             return data
         need = frames + 2 * HALF
-        parts = [self._buf]
-        have = len(self._buf)
+        parts = [self._ahead]
+        have = len(self._ahead)
         while have < need:
-            chunk = self.inner.read(need - have)
+            chunk = super().read(need - have)
             if chunk.shape[1] == 1:
                 chunk = np.repeat(chunk, 2, axis=1)
-            parts.append(chunk)
+            parts.append(np.array(chunk, dtype=np.float32))  # a copy: the reader reuses its buffers
             have += len(chunk)
-        buf = np.concatenate(parts) if len(parts) > 1 else self._buf
-        self.error = self.inner.error
+        buf = np.concatenate(parts)
         x = buf[HALF:HALF + frames]
         centre = self._centre(buf[:need].mean(axis=1), frames)
-        self._buf = buf[frames:]
-        if self.part == "centre":
-            out = np.repeat(centre[:, None], 2, axis=1)
-        else:
-            out = x - centre[:, None]
+        self._ahead = buf[frames:]
+        out = np.repeat(centre[:, None], 2, axis=1) if self.part == "centre" else x - centre[:, None]
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def _centre(self, mid: np.ndarray, frames: int) -> np.ndarray:
         nfft = 1 << int(len(mid) + 2 * HALF - 1).bit_length()
         full = np.fft.irfft(np.fft.rfft(mid, nfft) * _kernel_fft(self.rate, nfft), nfft)
         return full[2 * HALF:2 * HALF + frames].astype(np.float32)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def split_for_reduction(plan, rate: int):  # noqa: ANN001, ANN201 - SongPlan in, SongPlan out (no cycle)

@@ -24,6 +24,7 @@ class Device:
     name: str
     outputs: int
     host_api: str = ""
+    rate: int = 0  # the rate it runs at now (0: unknown)
 
 
 @dataclass
@@ -76,11 +77,11 @@ class ShowReport:
 
 
 def check_show(setlist_path: Path, rig_name: str | None = None,
-               device: Device | None | str = None) -> ShowReport:
+               device: Device | None | str = None, quick: bool = False) -> ShowReport:
     """Check a setlist, its rig and every song; never raises for bad input, it reports it.
 
     ``device`` is the matched output device, ``None`` when none matched, or a string saying why the
-    device was not looked for.
+    device was not looked for. ``quick`` reads only the files' headers: no peaks, no damage.
     """
     report = ShowReport(setlist_path)
     try:
@@ -114,7 +115,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
                                 f"songs[{i + 1}].path", p.fix)
                 song.problems.append(p)
             continue
-        _check_song(song, report.rig)
+        _check_song(song, report.rig, quick)
     return report
 
 
@@ -130,6 +131,14 @@ def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) 
                             "name in audio.device.")]
     problems = []
     text = rig_path.read_text(encoding="utf-8") if rig_path else ""
+    if device.rate and device.rate != rig.audio.sample_rate:
+        problems.append(Problem(
+            Severity.WARNING, f"{device.name!r} runs at {device.rate} Hz, the rig asks "
+            f"{rig.audio.sample_rate} Hz: the show will play at {device.rate} Hz, every stem "
+            "resampled (unless the device can be switched when the show opens it).", rig_path,
+            locate(text, ("audio", "sample_rate")), "audio.sample_rate",
+            fix=f"set the interface to {rig.audio.sample_rate} Hz, or audio.sample_rate = "
+                f"{device.rate} in the rig."))
     for bus, channels in rig.buses.items():
         beyond = [c for c in channels if c > device.outputs]
         if beyond:
@@ -142,7 +151,7 @@ def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) 
     return problems
 
 
-def _check_song(report: SongReport, rig: Rig | None) -> None:
+def _check_song(report: SongReport, rig: Rig | None, quick: bool = False) -> None:
     loaded = report.song
     assert loaded is not None
     toml = loaded.toml
@@ -165,7 +174,7 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                 ("stems", i, "file"), "restore the file, fix the name, or remove this [[stems]] table.")
         else:
             try:
-                info = probe(path)
+                info = probe(path, quick=quick)
             except (OSError, RuntimeError) as exc:
                 add(Severity.ERROR, f"stem file {stem.file!r} cannot be decoded ({exc}).",
                     ("stems", i, "file"), "re-export it as WAV, FLAC or OGG.")
@@ -186,6 +195,9 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
         if info.clips:
             add(Severity.WARNING, f"{stem.file} clips (peak {info.peak_dbfs:+.1f} dBFS).",
                 ("stems", i, "file"), "re-export it with its peak below 0 dBFS, then raise gain_db.")
+        for damage in info.damage:
+            add(Severity.ERROR, f"{stem.file} is damaged: {damage}.", ("stems", i, "file"),
+                "re-export or copy the file again from its source.")
 
     if rig is not None:
         rates: dict[int, list[str]] = {}

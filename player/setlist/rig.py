@@ -30,6 +30,9 @@ class AudioConfig(_Strict):
     device: str = ""
     sample_rate: Literal[44100, 48000, 88200, 96000] = 48000
     block_size: int = Field(default=128, ge=16, le=4096)
+    # Seconds of each song decoded ahead of the play position: how long a stalled disk (a USB
+    # drive, a network share) is covered before a stem goes silent. Memory grows with it.
+    read_ahead_seconds: float = Field(default=4.0, ge=1.0, le=30.0)
 
     @field_validator("block_size")
     @classmethod

@@ -21,6 +21,7 @@ class StemInfo:
     frames: int
     format: str
     peak: float  # absolute, 1.0 = full scale
+    damage: tuple[str, ...] = ()  # where decoding breaks or loses frames, in words
 
     @property
     def seconds(self) -> float:
@@ -35,23 +36,78 @@ class StemInfo:
         return self.peak >= FULL_SCALE
 
 
-def probe(path: Path, block_frames: int = 1 << 16) -> StemInfo:
-    """Read the whole file once for its peak; raises ``OSError`` (``soundfile`` errors included)."""
+NOISE_WINDOW_S = 0.05  # how finely a burst of full-scale noise is located
+NOISE_RMS = 0.3  # a window this loud (-10 dBFS RMS) with a full-scale peak, whose sign flips on
+NOISE_CROSSINGS = 0.4  # this share of its samples (white noise: 0.5), after peaks below
+NOISE_BEFORE = 0.5  # this: random bytes, not music
+NOISE_PEAK = 0.95  # "full scale" for noise: the top 16-bit codes are rare in a short window
+
+
+def probe(path: Path, block_frames: int = 1 << 16, quick: bool = False) -> StemInfo:
+    """Decode the whole file once for its peak and any damage (``quick``: the header only).
+
+    Raises ``OSError`` (``soundfile`` errors included) when the file cannot be opened at all. A
+    file that breaks later is not an error here: ``damage`` says where, in words, because the
+    player keeps such a stem in time (silence over the damage) and the show can go on.
+    """
     info = sf.info(str(path))
+    if quick:
+        return StemInfo(info.samplerate, info.channels, info.frames, info.format, 0.0)
     peak = 0.0
     frames = 0
+    damage: list[str] = []
+    rate = info.samplerate or 1
+    window = max(1, int(NOISE_WINDOW_S * rate))
+    loudest = previous = 0.0
+    noise_at: float | None = None
     with sf.SoundFile(str(path)) as f:
         buf = np.empty((block_frames, f.channels), dtype=np.float32)
         while True:
-            n = f.read(out=buf, dtype="float32").shape[0]  # read(out=...) returns the filled view
+            try:
+                n = f.read(out=buf, dtype="float32").shape[0]  # read(out=...): the filled view
+                told = f.tell()
+            except (OSError, RuntimeError) as exc:
+                left = max(0, info.frames - frames) / rate
+                damage.append(f"decoding fails at {_clock(frames / rate)} ({exc}); "
+                              f"{left:.1f} s after it will play as silence")
+                break
+            if told - n > frames:  # the decoder skipped frames: damaged pages
+                lost = told - n - frames
+                damage.append(f"{lost / rate:.2f} s of audio is lost at {_clock(frames / rate)} "
+                              "(damaged data); the player fills it with silence")
+                frames = told - n
             if n == 0:
                 break
+            block = buf[:n]
+            peak = max(peak, float(np.abs(block).max()))
+            if noise_at is None:
+                for w in range(0, n - window + 1, window):
+                    part = block[w:w + window, 0]
+                    top = float(np.abs(part).max())
+                    if top >= NOISE_PEAK and loudest < NOISE_BEFORE:
+                        rms = float(np.sqrt(np.mean(part * part)))
+                        flips = float(np.mean(np.signbit(part[1:]) != np.signbit(part[:-1])))
+                        if rms >= NOISE_RMS and flips >= NOISE_CROSSINGS:
+                            noise_at = (frames + w) / rate
+                            break
+                    loudest, previous = max(loudest, previous), top  # a window late: the
+                    # window where the noise begins is part music, part noise
             frames += n
-            peak = max(peak, float(np.abs(buf[:n]).max()))
             if n < block_frames:
                 break
+    if frames < info.frames and not damage:
+        damage.append(f"the file ends at {_clock(frames / rate)}, before the "
+                      f"{_clock(info.frames / rate)} its header says (cut short)")
+    if noise_at is not None:
+        damage.append(f"full-scale noise starts at {_clock(noise_at)} after quieter audio: "
+                      "random bytes, not music, or a very loud effect")
     # Some compressed formats report an estimated length; the decoded count is the truth.
-    return StemInfo(info.samplerate, info.channels, frames or info.frames, info.format, peak)
+    return StemInfo(info.samplerate, info.channels, max(frames, info.frames) if damage
+                    else (frames or info.frames), info.format, peak, tuple(damage))
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def duration(path: Path) -> float | None:

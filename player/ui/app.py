@@ -20,7 +20,7 @@ from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
 from player.ui import fallback
-from player.ui.events import describe
+from player.ui.events import describe, health_note
 from player.ui.help_screen import HelpScreen
 from player.ui.keys import ALL
 from player.ui.link import FrozenLink, Link, LiveLink, is_unknown_action
@@ -90,6 +90,7 @@ class StageApp(App[int]):
         self.midi_port = ""
         self.midi_ok: bool | None = None
         self.midi_last = ""
+        self.engine_note = ""  # why the audio is not as it should be, in words (setup screen)
         self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
         self.mode: m.ModeChanged | None = None  # karaoke / instrumental, as the engine last said
         from player.ui.lyrics_feed import LyricsFeed
@@ -190,6 +191,7 @@ class StageApp(App[int]):
             self.mix = event
         elif isinstance(event, m.ModeChanged):
             self.mode = event
+        self.engine_note = health_note(event, self.engine_note)
         said = describe(event)
         if said is not None:
             text, severity, timeout = said
