@@ -182,3 +182,29 @@ def test_count_in_shows_get_ready_then_the_first_line(engine: Engine, lyric_setl
                         and "GET READY" not in screen_text(app), "the first line after the count-in")
             await pilot.press("s")
     asyncio.run(go())
+
+
+def test_a_live_segue_hands_the_lyrics_over_to_the_next_song(engine: Engine, tmp_path: Path) -> None:
+    setlist = make_setlist(tmp_path, seconds=8.0, missing=False)
+    (tmp_path / "alpha" / "lyrics.lrc").write_text("[00:05.00]alpha's last line\n")
+    (tmp_path / "bravo" / "lyrics.lrc").write_text("[00:01.00]bravo opens here\n")
+    setlist.write_text(setlist.read_text().replace('path = "alpha"\n',
+                                                   'path = "alpha"\ntransition = "segue"\n'))
+
+    async def go() -> None:
+        app = live(engine, setlist)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
+                        "cued")
+            engine.send(m.Seek(seconds=4.0))
+            await until(pilot, lambda: engine.status().seconds >= 3.9, "at 4 s")
+            await pilot.press("space")
+            await until(pilot, lambda: "alpha's last line" in screen_text(app)
+                        and "next song, Bravo: bravo opens here" in screen_text(app),
+                        "the last line, and the next song's first line as the next one")
+            await until(pilot, lambda: engine.status().song == 1, "the segue into Bravo")
+            await until(pilot, lambda: "bravo opens here" in screen_text(app)
+                        and "alpha's last line" not in screen_text(app), "Bravo's line after the segue")
+            assert engine.status().state is State.PLAYING
+            await pilot.press("s")
+    asyncio.run(go())
