@@ -151,7 +151,11 @@ def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], r
                                                                             total=total))
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
-            lrc = write_song_lyrics(song, plan, target)
+            try:
+                lrc = write_song_lyrics(song, plan, target)
+            except Exception as exc:  # noqa: BLE001 - the mix is written; the lyrics are a bonus
+                lrc = None
+                progress.console.print(f"[yellow]warning[/]: lyrics not written ({exc})")
             seconds = result.frames / rig.audio.sample_rate
             notes = [f"{seconds:.1f} s"]
             if result.lufs is not None:

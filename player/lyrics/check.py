@@ -11,7 +11,11 @@ from player.setlist.tomlfile import locate
 
 def lyric_problems(song: SongFolder, seconds: float) -> list[Problem]:
     """Everything wrong with the song's lyrics, each at its line; ``seconds``: the song's length."""
-    lyrics = load_lyrics(song)
+    try:
+        lyrics = load_lyrics(song)
+    except Exception as exc:  # noqa: BLE001 - check reports; it never stops on a bad file
+        return [Problem(Severity.WARNING, f"the lyrics could not be read ({exc}).", song.path,
+                        field="lyrics", fix="check lyrics.lrc, [[lyrics]] or the .kar file.")]
     return list(lyrics.problems) + timing_problems(lyrics, seconds, _toml_text(song, lyrics))
 
 
