@@ -208,3 +208,8 @@ def test_a_live_segue_hands_the_lyrics_over_to_the_next_song(engine: Engine, tmp
             assert engine.status().state is State.PLAYING
             await pilot.press("s")
     asyncio.run(go())
+
+
+def test_performance_with_lyrics_160x48(snap_compare, lyric_setlist: Path) -> None:
+    """A big stage screen draws the current line in large letters under the sections."""
+    assert snap_compare(frozen(lyric_setlist, 6.8), terminal_size=(160, 48), press=["_"])
