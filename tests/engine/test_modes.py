@@ -126,3 +126,36 @@ def test_karaoke_toggle_while_playing_silences_the_lead_and_the_click_goes_on(
     assert np.all(np.abs(after[:len(ramp)]) < LEAD)
     start = int(np.flatnonzero(click == CLICK)[0])
     assert np.all(click[start:] == CLICK), "the click never stops, across the toggle"
+
+
+def test_karaoke_of_a_one_file_song_plays_the_vocal_reduction_through_jack(
+        engine: Engine, jack_server: JackServer, tmp_path: Path) -> None:
+    """The split source is read by the engine's disk thread: the centre voice band goes, the bass stays."""
+    song = tmp_path / "take"
+    song.mkdir()
+    t = np.arange(48000 * 6) / 48000
+    centre = 0.3 * np.sin(2 * np.pi * 900 * t) + 0.3 * np.sin(2 * np.pi * 55 * t)
+    sf.write(str(song / "Whole Take.wav"), np.stack([centre, centre], 1).astype(np.float32), 48000,
+             subtype="FLOAT")
+    (tmp_path / "rig.toml").write_text('[audio]\ndevice = "system"\n[buses]\nmain = [1, 2]\n'
+                                       '[roles]\nother = "main"\nclick = "none"\nguide = "none"\n')
+    setlist = tmp_path / "set.toml"
+    setlist.write_text('title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "take"\nmode = "karaoke"\n')
+    engine.send(m.LoadSetlist(setlist))
+    engine.send(m.Cue(0))
+    seen: list[m.Event] = []
+    assert engine.wait_for(m.SongLoaded, 15, seen) or any(isinstance(e, m.SongLoaded) for e in seen)
+    changed = engine.wait_for(m.ModeChanged, 5, seen) or next(
+        (e for e in seen if isinstance(e, m.ModeChanged)), None)
+    assert changed is not None and changed.mode == "karaoke" and changed.reduced
+    recorder = Recorder(jack_server, 3.0)
+    recorder.start()
+    engine.send(m.Play())
+    captured = recorder.wait(8)
+    engine.send(m.Stop())
+    left = captured[0]
+    start = int(np.flatnonzero(np.abs(left) > 0.05)[0])
+    window = left[start + 24000:start + 72000]  # one second, away from the file's start
+    spectrum = np.abs(np.fft.rfft(window)) / (len(window) / 2)
+    assert spectrum[55] > 0.3 * 0.8, "the bass below the voice band stays"
+    assert spectrum[900] < 0.3 * 0.1, "the centre voice band is cancelled"
