@@ -6,7 +6,6 @@ matrices) happens here, then is handed to the callback by swapping a reference.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,17 @@ import numpy as np
 
 from player.engine import messages as m
 from player.engine.deck import Deck, Header, fresh_sources, read_header
-from player.engine.mixer import Mixer, StemLevel, build_matrix
+from player.engine.mix import MixState
+from player.engine.mixer import Mixer
 from player.engine.navigator import Navigator, Plan
 from player.engine.perform import perform
-from player.engine.plan import CLICK, COUNT_IN, GUIDE, SongPlan, plan_song
+from player.engine.plan import SongPlan, plan_song
 from player.engine.status import State
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport, Voice
 from player.engine.voices import VoicePool
 from player.setlist.problems import LoadError
 from player.setlist.rig import Rig, load_rig
-from player.setlist.roles import Role
 from player.setlist.setlist import SetlistFile, Transition, load_setlist
 from player.setlist.song import SongFolder, load_song
 from player.setlist.tempo import sections
@@ -48,18 +47,8 @@ class EngineCore:
         self.listeners: list[Any] = []  # told of cues, starts/stops, jumps, sections (MIDI out)
         self.songs: list[SongFolder | None] = []
         self.transport: Transport | None = None
-        self.levels: dict[int, list[StemLevel]] = {}  # per song, as the engineer left them
-        self.bus_gain: dict[str, float] = {}
-        self.bus_mute: set[str] = set()
-        self.master_db = 0.0
-        self.click_on = True  # the click role (stems and generated), as the performer toggles it
-        self.guide_on = True
-        self.muted_roles: set[Role] = set()  # for the whole show ("mute the BVs")
-        self.mode = "full"  # karaoke / instrumental: the rig's [modes] roles drop (set_mode)
-        self.mode_roles: frozenset[Role] = frozenset()
-        self.click_gain_db: float | None = None  # generated click level set live (None: the song's)
-        self.guide_gain_db: float | None = None
-        self.nav = Navigator(self)
+        self.mix = MixState()
+        self.nav: Navigator = Navigator(self)
         self.transition_done: Voice | None = None  # transition prepared for this voice
         self.fading: Voice | None = None  # a "fade" transition under way
         self.preloaded: dict[int, Voice] = {}
@@ -69,7 +58,6 @@ class EngineCore:
         self._reported: set[str] = set()
         self.pool = VoicePool(streamer)
         self._plans: dict[tuple[int, int | None, int], tuple[SongPlan, dict[Path, Header | None]]] = {}
-        self._matrices: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
         self._batching = False
         self._mix_dirty = False
         self._seen_current: Voice | None = None
@@ -93,12 +81,11 @@ class EngineCore:
                 songs.append(load_song(setlist.song_folder(entry)))
             except LoadError as exc:
                 songs.append(None)
-                for p in exc.problems:
-                    self.emit(m.FileError(str(p)))
+                for p in exc.problems:  # the whole song is out: it cannot be cued, the others can
+                    self.emit(m.Problem(f"song {len(songs)} ({entry.path}) cannot be cued: {p}"))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
-        self.levels.clear()
+        self.mix.forget()
         self._plans.clear()
-        self._matrices.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
                                   tuple(s.song.title if s else "?" for s in songs)))
         return rig, setlist
@@ -150,15 +137,13 @@ class EngineCore:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
         # No file is opened here: the streamer opens, reads and closes every file (one owner).
         # Only headers were read, to know the song's length and channels.
-        for error in deck.errors():
+        for error in [*plan.refused, *deck.errors()]:  # refused: the channel rule of `player check`
             if error not in self._reported:
                 self._reported.add(error)
                 self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))
-        if index not in self.levels:
-            self.levels[index] = [dataclasses.replace(lv, channels=src.channels)
-                                  for lv, src in zip(plan.levels, deck.sources, strict=True)]
+        levels = self.mix.song_levels(index, plan.levels, [src.channels for src in deck.sources])
         voice = Voice(index, plan.title, deck, Mixer(deck.ring.width, t.outputs, t.block),
-                      self.levels[index], t.block, plan=plan,
+                      levels, t.block, plan=plan,
                       spans=sections(song.song, t.rate, deck.length), count_in=plan.count_in)
         voice.mixer.set_gains(self._matrix(index, plan.kinds), ramp=False)
         self.pool.add(voice)
@@ -184,36 +169,9 @@ class EngineCore:
             cached = self._plans[key] = (plan, headers)
         return cached
 
-    def _effective(self, levels: list[StemLevel], kinds: list[str]) -> list[StemLevel]:
-        """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
-        out = []
-        for lv, kind in zip(levels, kinds, strict=True):
-            mute = lv.mute or lv.role in self.muted_roles or lv.role in self.mode_roles
-            if kind != COUNT_IN and ((lv.role is Role.CLICK and not self.click_on)
-                                     or (lv.role is Role.GUIDE and not self.guide_on)):
-                mute = True
-            gain = lv.gain_db
-            if kind == CLICK and self.click_gain_db is not None:
-                gain = self.click_gain_db
-            elif kind == GUIDE and self.guide_gain_db is not None:
-                gain = self.guide_gain_db
-            out.append(dataclasses.replace(lv, mute=mute, gain_db=gain))
-        return out
-
     def _matrix(self, index: int, kinds: list[str]) -> np.ndarray:
-        """The song's gain matrix for the mix as it is now; shared by all its voices until the mix
-        changes (the callback never writes into a matrix, so sharing is safe)."""
-        key = (index, tuple(kinds))
-        matrix = self._matrices.get(key)
-        if matrix is None:
-            matrix = self._matrices[key] = self._build_matrix(index, kinds)
-        return matrix
-
-    def _build_matrix(self, index: int, kinds: list[str]) -> np.ndarray:
         assert self.transport is not None and self.rig is not None
-        return build_matrix(self._effective(self.levels[index], kinds), self.rig,
-                            self.transport.outputs, self.bus_gain, frozenset(self.bus_mute),
-                            self.master_db)
+        return self.mix.matrix(index, kinds, self.rig, self.transport.outputs)
 
     def next_index(self, index: int) -> int | None:
         if self.setlist is None:
@@ -272,7 +230,7 @@ class EngineCore:
             listener.song_cued(voice.index, song, voice.plan.tempo if voice.plan else None, t.rate)
         self.refresh_fill_order()
         entry_mode = self.setlist.setlist.songs[voice.index].mode
-        self.set_mode(entry_mode or self.mode)
+        self.set_mode(entry_mode or self.mix.mode)
         self._tell_mix()
 
     def set_mode(self, mode: str) -> None:
@@ -286,8 +244,7 @@ class EngineCore:
 
         mode = mode if mode in MODES else "full"
         roles = self.rig.modes.roles(mode) if self.rig is not None else frozenset()
-        changed = (mode, roles) != (self.mode, self.mode_roles)
-        self.mode, self.mode_roles = mode, roles
+        changed = self.mix.set_mode(mode, roles)
         if changed:
             self.apply_levels()
         t = self.transport
@@ -400,22 +357,19 @@ class EngineCore:
         t = self.transport
         if t is None or t.current is None:
             return
-        levels = self.levels[t.current.index]
-        if not 0 <= cmd.stem < len(levels):
-            self.emit(m.Problem(f"no stem {cmd.stem + 1} in this song."))
+        problem = self.mix.set_stem(t.current.index, cmd)
+        if problem:
+            self.emit(m.Problem(problem))
             return
-        changes = {k: v for k, v in (("gain_db", cmd.gain_db), ("pan", cmd.pan), ("mute", cmd.mute),
-                                     ("solo", cmd.solo)) if v is not None}
-        levels[cmd.stem] = dataclasses.replace(levels[cmd.stem], **changes)
         self.apply_levels()
 
     def set_master(self, cmd: m.SetMaster) -> None:
-        self.master_db = cmd.gain_db
+        self.mix.master_db = cmd.gain_db
         self.apply_levels()
 
     def apply_levels(self) -> None:
         """The mix changed: every voice gets its new matrix (once per batch of commands)."""
-        self._matrices.clear()
+        self.mix.changed()
         self._mix_dirty = True
         if not self._batching:
             self.flush()
@@ -435,12 +389,7 @@ class EngineCore:
         t, rig = self.transport, self.rig
         if t is None or t.current is None or rig is None:
             return
-        levels = self.levels.get(t.current.index, [])
-        self.emit(m.MixChanged(
-            t.current.index, tuple((lv.gain_db, lv.pan, lv.mute, lv.solo) for lv in levels),
-            tuple((bus, self.bus_gain.get(bus, 0.0), bus in self.bus_mute) for bus in rig.buses),
-            self.master_db, tuple(sorted(r.value for r in self.muted_roles)), self.click_on,
-            self.guide_on))
+        self.emit(self.mix.report(t.current.index, rig))
 
     # --- musical time --------------------------------------------------------------------------
     def landed(self, plan: Plan) -> None:

@@ -249,6 +249,10 @@ class StemSource:
         self._shut()
 
 
+def _reads_disk(source: Source) -> bool:
+    return isinstance(source, StemSource) or bool(getattr(source, "reads_disk", False))
+
+
 def fresh_sources(sources: Sequence[Path | Source], headers: dict[Path, Header | None],
                   rate: int) -> list[Source]:
     """New, unread sources for one deck from a plan's (sources are stateful: one deck each)."""
@@ -277,7 +281,9 @@ class Source(Protocol):
 
     channels: int
     length: int
-    error: str
+
+    @property
+    def error(self) -> str: ...
 
     def seek(self, frame: int) -> None: ...
     def read(self, frames: int) -> np.ndarray: ...
@@ -308,9 +314,8 @@ class Deck:
         # Which thread fills which stem (one writer each): files from the streamer's disk thread,
         # generated sources from a thread that never touches the disk, so a stalled disk never
         # silences the click and the cues.
-        self.disk_stems = tuple(i for i, s in enumerate(self.sources) if isinstance(s, StemSource))
-        self.memory_stems = tuple(i for i, s in enumerate(self.sources)
-                                  if not isinstance(s, StemSource))
+        self.disk_stems = tuple(i for i, s in enumerate(self.sources) if _reads_disk(s))
+        self.memory_stems = tuple(i for i, s in enumerate(self.sources) if not _reads_disk(s))
 
     @property
     def position(self) -> int:

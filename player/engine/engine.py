@@ -120,7 +120,8 @@ class Engine:
                     self._put(m.Seek(seconds=last.position / last.rate))
             for cmd in self._mix:
                 self._put(cmd)
-        self._push(m.EngineStarted(self._proc.pid if self._proc else -1, restarted=True))
+        pid = self._proc.pid if self._proc is not None else None
+        self._push(m.EngineStarted(pid if pid is not None else -1, restarted=True))
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the engine process and free the status block."""

@@ -16,7 +16,8 @@ import numpy as np
 from player.setlist.rig import NO_BUS, Rig
 from player.setlist.roles import Role
 
-SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE})  # soloing a part never takes the click away
+# Soloing a part never takes the click (or the guide, the talkback, the count-in) away.
+SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE, Role.TALKBACK, Role.COUNT_IN})
 
 
 @dataclass(frozen=True)

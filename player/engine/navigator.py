@@ -17,7 +17,7 @@ from player.engine import messages as m
 from player.engine.status import State
 from player.engine.transport import MUSIC_FIELDS, NOW, Voice
 from player.setlist.setlist import Transition
-from player.setlist.tempo import Span
+from player.setlist.tempo import Span, section_at
 
 if TYPE_CHECKING:
     from player.engine.core import EngineCore
@@ -49,11 +49,7 @@ class Navigator:
     @staticmethod
     def section_at(voice: Voice, frame: int) -> int:
         """Index into ``voice.spans`` of the section playing at ``frame`` (-1 before the first)."""
-        found = -1
-        for i, span in enumerate(voice.spans):
-            if span.start <= frame:
-                found = i
-        return found
+        return section_at(voice.spans, frame)
 
     def _boundary(self, voice: Voice, mode: m.JumpMode, earliest: int) -> int | None:
         """The first landing frame >= ``earliest`` for ``mode`` (None: the song cannot say)."""
@@ -280,8 +276,8 @@ class Navigator:
             return
         values = dict.fromkeys(MUSIC_FIELDS, 0.0)
         values.update(section=-1, next_section=-1, pending=-1, pending_section=-1,
-                      jump_mode=float(self.mode), master_db=self.core.master_db,
-                      click=float(self.core.click_on), guide=float(self.core.guide_on))
+                      jump_mode=float(self.mode), master_db=self.core.mix.master_db,
+                      click=float(self.core.mix.click_on), guide=float(self.core.mix.guide_on))
         voice = t.current
         if voice is not None:
             position = voice.deck.position

@@ -151,8 +151,9 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                 waiting_for_device = False
                 status.set_device(device_name)
                 emit(m.DeviceBack(device_name))
-                if core.transport.rate != core.rig.audio.sample_rate:
-                    emit(m.RateChanged(core.transport.rate, core.rig.audio.sample_rate))
+                rate = core.transport.rate if core.transport is not None else 0
+                if rate and rate != core.rig.audio.sample_rate:
+                    emit(m.RateChanged(rate, core.rig.audio.sample_rate))
             else:
                 status.begin()
                 status.set("state", State.NO_DEVICE)

@@ -172,12 +172,13 @@ class StatusBlock:
             stem_peaks = tuple(float(x) for x in self.stem_peaks[:stems])
             raw = bytes(self.name_bytes).split(b"\0", 1)[0]
             if self.scalars[0] == seq:
-                values = {name: int(s[_IDX[name]]) for name in _INT_FIELDS}
+                values: dict[str, int | float | bool] = {
+                    name: int(s[_IDX[name]]) for name in _INT_FIELDS}
                 values.update({name: float(s[_IDX[name]]) for name in _FLOAT_FIELDS})
                 values.update({name: bool(s[_IDX[name]]) for name in _BOOL_FIELDS})
                 return Status(state=State(int(s[_IDX["state"]])), out_peaks=peaks,
                               stem_peaks=stem_peaks, device=raw.decode(errors="replace"),
-                              seq=int(seq), **values)
+                              seq=int(seq), **values)  # type: ignore[arg-type]
         raise TimeoutError("engine status kept changing while being read")
 
     def close(self) -> None:

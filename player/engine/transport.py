@@ -229,7 +229,7 @@ class Transport:
             try:
                 outdata.fill(0)
                 self.status.set("faults", self.faults)
-            except Exception:  # noqa: BLE001, S110 - nothing more can be done in this block
+            except Exception:  # noqa: BLE001 - nothing more can be done in this block
                 pass
 
     def _callback(self, outdata: np.ndarray, frames: int, status: object) -> None:

@@ -17,12 +17,16 @@ from __future__ import annotations
 import dataclasses
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 
 from player.engine.deck import Header, StemSource
 from player.setlist.roles import Role
+
+if TYPE_CHECKING:
+    from player.engine.plan import SongPlan  # plan.py imports this module when it plans a song
 
 HALF = 2048  # taps each side of the centre: 4097 taps, a transition of ~40 Hz at 48 kHz
 BAND = (180.0, 6000.0)  # Hz: above the kick and the bass's fundamentals, up to the sibilants
@@ -101,7 +105,7 @@ class VocalSplitSource(StemSource):
         return full[2 * HALF:2 * HALF + frames].astype(np.float32)
 
 
-def split_for_reduction(plan, rate: int):  # noqa: ANN001, ANN201 - SongPlan in, SongPlan out (no cycle)
+def split_for_reduction(plan: SongPlan, rate: int) -> SongPlan:
     """A song whose only music is one stereo file and that has no lead stem gets its centre voice
     split off as a ``lead`` source (appended after the others); any other song is returned as is."""
     from player.engine.plan import FILE

@@ -17,6 +17,7 @@ gives its problems in ``player check``'s form; tests/lyrics/test_lrc.py is the l
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from player.lyrics.model import Line, Lyrics, Word
@@ -137,7 +138,8 @@ def parse_lrc(text: str, path: Path | None = None) -> Lyrics:
     return Lyrics(tuple(lines), path, kind, tuple(problems), meta)
 
 
-def _words(text: str, number: int, problem) -> tuple[list[tuple[float | None, str]], str]:  # noqa: ANN001
+def _words(text: str, number: int, problem: Callable[[Severity, str, int | None, str], None]
+           ) -> tuple[list[tuple[float | None, str]], str]:
     """(start or None, text) per word of an Enhanced LRC line, and the line as plain text."""
     if "<" not in text:
         return [], text.strip()

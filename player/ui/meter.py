@@ -40,7 +40,7 @@ class Meter(Changing):
     """``label`` then a bar; ``width`` cells of bar (the rest of the widget shows the label)."""
 
     def __init__(self, label: str, width: int = 20, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__("", **kwargs)
         self.label = label
         self.bar_width = width
         self._hold = 0

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from player.engine import messages as m
 from player.setlist.problems import LoadError
 from player.setlist.rig import config_dirs, rig_path
-from player.ui.saving import SaveError, set_rig_device
+from player.setlist.saving import SaveError, set_rig_device
 
 if TYPE_CHECKING:
     from player.ui.app import EngineEvent, StageApp

@@ -27,7 +27,7 @@ def test_instrumental_mutes_the_bvs_within_one_block_and_back(tmp_path: Path) ->
     h.send(m.DoAction(Action.INSTRUMENTAL_TOGGLE))
     ramp = h.run(2, channel=1)
     assert np.all(ramp[BLOCK - 1:] == 0.0) and ramp[0] > 0, "down over one block, then silent"
-    assert h.core.mode == "instrumental" and h.core.mode_roles == {Role.LEAD, Role.BVS}
+    assert h.core.mix.mode == "instrumental" and h.core.mix.mode_roles == {Role.LEAD, Role.BVS}
     done = [e for e in h.events if isinstance(e, m.ActionDone)][-1]
     assert done.detail == "instrumental: bvs, lead out"
     changed = [e for e in h.events if isinstance(e, m.ModeChanged)][-1]
@@ -35,7 +35,7 @@ def test_instrumental_mutes_the_bvs_within_one_block_and_back(tmp_path: Path) ->
     assert h.run(2, channel=0).any(), "the click (other bus) keeps going"
     h.send(m.DoAction(Action.INSTRUMENTAL_TOGGLE))
     h.run(1)
-    assert np.allclose(h.run(2, channel=1), 0.25) and h.core.mode == "full"
+    assert np.allclose(h.run(2, channel=1), 0.25) and h.core.mix.mode == "full"
     h.close()
 
 

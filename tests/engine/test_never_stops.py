@@ -52,7 +52,7 @@ class BlockingFile:
     """A real file whose reads block, once armed, until released: a stalled disk inside a read."""
 
     def __init__(self, path: Path) -> None:
-        self._f = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._f = open(path, "rb")
         self.armed = False
         self.inside = threading.Event()
         self.release = threading.Event()

@@ -20,7 +20,7 @@ SONG = 2  # "Mighty giant run": the shortest demo song, every role in it
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (render, rig) of one demo song
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
     setlist = load_setlist(DEMO)
     _, rig = load_rig(setlist.setlist.rig, DEMO)
     entry = setlist.setlist.songs[SONG]

@@ -55,7 +55,7 @@ def test_describe_the_disk_and_rate_warnings() -> None:
 
 
 def test_an_error_at_engine_start_is_in_words_on_the_stage_and_setup_screens(
-        snapshot_setlist) -> None:  # noqa: ANN001
+        snapshot_setlist) -> None:
     import asyncio
 
     from player.ui.app import StageApp

@@ -9,8 +9,8 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+from player.setlist.saving import Level, add_song, save_order, save_stem_levels
 from player.setlist.song import load_song
-from player.ui.saving import Level, add_song, save_order, save_stem_levels
 from tests.conftest import ROOT, write_stem
 from tests.ui.conftest import make_setlist
 
@@ -19,7 +19,7 @@ from tests.ui.conftest import make_setlist
 KILLED_SAVE = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from player.ui.saving import save_order
+    from player.setlist.saving import save_order
 
     def hook(event, args):
         if event == "os.rename" and str(args[1]).endswith("set.toml"):
