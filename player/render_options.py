@@ -4,10 +4,12 @@ stereo mixes (``--mix``) with their playlist and lyrics."""
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from player.engine.generated import ScheduledSource
 from player.engine.plan import SongPlan
@@ -109,12 +111,16 @@ def write_song_lyrics(song: SongFolder, plan: SongPlan, audio: Path) -> Path | N
     return write_lrc(lyrics, audio.with_suffix(".lrc"), shift, song.song.title, song.song.artist)
 
 
+def _advance(progress: Progress, task: TaskID, done: int, total: int) -> None:
+    progress.update(task, completed=done, total=total)
+
+
 def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], rig: Rig,
                  args: argparse.Namespace, source: Path) -> int:
     """``player render --mix``: one stereo file per song, its LRC beside it, an M3U for a set."""
     import time
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 
     from player.engine.plan import plan_song
     from player.engine.render import render_mix, slug
@@ -147,8 +153,7 @@ def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], r
             plan = plan_song(song, rig, render_entry(entry, args), rate=rig.audio.sample_rate)
             target = out / f"{name}.{args.format}"
             result = render_mix(plan, rig, target, dropped, args.format, args.loudness,
-                                lambda done, total, t=task: progress.update(t, completed=done,
-                                                                            total=total))
+                                functools.partial(_advance, progress, task))
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
             try:

@@ -1,4 +1,4 @@
-"""Lyric events of a .kar or MIDI file (read with mido): each syllable keeps its time.
+"""Lyric events of a .kar or MIDI file (read by ``smf``): each syllable keeps its time.
 
 Two conventions exist. Standard MIDI files carry ``lyrics`` meta events and end a line with ``\\r``
 or ``\\n``. Soft Karaoke (.kar) files carry ``text`` events, start a line with ``/`` and a paragraph
@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from player.lyrics.model import Line, Lyrics, Word
+from player.lyrics.smf import read_texts
 from player.setlist.problems import Problem, Severity
 
 
@@ -19,16 +20,10 @@ def parse_midi(path: Path) -> Lyrics:
     ``text`` events count as lyrics only in a .kar file: a plain MIDI file (one that drives lights,
     say) uses them for notes and credits, which must never appear as words on stage.
     """
-    import mido  # only here: the UI process loads mido for nothing else (a file, no ports)
-
     try:
-        midi = mido.MidiFile(str(path), clip=True)
         events: dict[str, list[tuple[float, str]]] = {"lyrics": [], "text": []}
-        now = 0.0
-        for msg in midi:  # iterating a MidiFile gives delta times in seconds, tempo changes applied
-            now += msg.time
-            if msg.is_meta and msg.type in events:
-                events[msg.type].append((now, msg.text))
+        for event in read_texts(path.read_bytes()):
+            events[event.kind].append((event.seconds, event.text))
     except Exception as exc:  # noqa: BLE001 - any broken file is a message, never a crash
         return Lyrics(
             source=path,

@@ -174,3 +174,26 @@ def test_text_events_of_a_plain_midi_file_are_not_lyrics(tmp_path: Path) -> None
     d = song_dir(tmp_path)
     write_kar(d / "lights.mid", [(0, "Created by the lighting desk"), (480, "cue 1")])
     assert not load_lyrics(load_song(d)).lines
+
+
+def test_smf_reader_tempo_changes_across_tracks_and_running_status(tmp_path: Path) -> None:
+    from player.lyrics.smf import read_texts
+
+    midi = mido.MidiFile(ticks_per_beat=480, type=1)
+    tempo, words = mido.MidiTrack(), mido.MidiTrack()
+    midi.tracks += [tempo, words]
+    tempo.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))
+    tempo.append(mido.MetaMessage("set_tempo", tempo=1000000, time=960))  # 60 bpm from 1.0 s
+    words.append(mido.Message("note_on", note=60, velocity=90, time=0))
+    words.append(mido.MetaMessage("lyrics", text="one ", time=960))
+    words.append(mido.Message("note_off", note=60, time=0))
+    words.append(mido.MetaMessage("lyrics", text="two\r", time=480))
+    path = tmp_path / "t.mid"
+    midi.save(str(path))
+    assert [(round(e.seconds, 6), e.text) for e in read_texts(path.read_bytes())] == [
+        (1.0, "one "), (2.0, "two\r")]
+    # Running status: two Note Ons sharing one status byte, then a text event at tick 480.
+    track = (b"\x00\x90\x3c\x40" b"\x00\x3e\x40" b"\x83\x60\xff\x01\x02hi" b"\x00\xff\x2f\x00")
+    data = (b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0"
+            + b"MTrk" + len(track).to_bytes(4, "big") + track)
+    assert [(e.seconds, e.kind, e.text) for e in read_texts(data)] == [(0.5, "text", "hi")]
