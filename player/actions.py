@@ -28,6 +28,8 @@ class Action(StrEnum):
     MASTER_DOWN = "master_down"
     PANIC = "panic"
     TAP_TEMPO = "tap_tempo"
+    KARAOKE_TOGGLE = "karaoke_toggle"  # the rig's [modes] karaoke roles out (the lead), or back
+    INSTRUMENTAL_TOGGLE = "instrumental_toggle"  # the [modes] instrumental roles (lead and BVs)
 
 
 # Actions that need an argument in the foot-switch map (``arg = 3`` or ``arg = "bvs"``).

@@ -80,6 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--count-in", type=int, choices=(0, 1, 2), help="bars of count-in before bar 1")
     render.add_argument("--onsets", action="store_true",
                         help="list where the generated click and cues start (bar.beat, frame)")
+    render.add_argument("--mix", metavar="MIX",
+                        help="one stereo file per song instead of one per bus: full, karaoke, "
+                             "instrumental or minus:ROLE[,ROLE] (band-minus-one); with an M3U and LRC")
+    render.add_argument("--format", choices=("wav", "flac", "mp3", "ogg"), default="wav",
+                        help="file format of --mix (default wav)")
+    render.add_argument("--loudness", type=float, metavar="LUFS",
+                        help="--mix: normalise each song to this integrated loudness, e.g. -16")
+    render.add_argument("--with", dest="with_roles", action="append", default=[], metavar="ROLE",
+                        help="--mix: also play the click or the guide (left out by default)")
     render.set_defaults(run=_render)
 
     play = sub.add_parser("play", help="run the show from a setlist")
@@ -289,6 +298,10 @@ def _render(args: argparse.Namespace) -> int:
         for p in exc.problems:
             console.print(f"[bold red]ERROR[/]: {p}")
         return 1
+    if args.mix:
+        from player.render_options import render_mixes
+
+        return render_mixes(console, jobs, rig, args, source)
     console.print(f"Rig: {rig.name or rig_path}; {rig.audio.sample_rate} Hz; buses "
                   + ", ".join(f"{b}={'+'.join(map(str, c))}" for b, c in rig.buses.items()))
     failed = 0

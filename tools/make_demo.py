@@ -59,6 +59,8 @@ import mido
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
+from demo_lyrics import toml_lines
+from demo_lyrics import write as write_lyrics
 from oggfix import fix_ogg_serial
 
 Audio = npt.NDArray[np.float64]
@@ -794,6 +796,7 @@ def song_toml(song: BuiltSong) -> str:
             "gain_db = 0.0",
             "pan = 0.0",
         ]
+    lines += toml_lines(spec.number)
     return "\n".join(lines) + "\n"
 
 
@@ -882,6 +885,15 @@ def credits_text(songs: Sequence[BuiltSong]) -> str:
         "Synthesized by tools/make_demo.py: 30 ms decaying sine bursts on every beat, 1500 Hz on",
         "the downbeat (-6 dBFS peak) and 1000 Hz on the other beats (-8 dBFS).",
         "",
+        "Lyrics",
+        "------",
+        "Written for this project's demo (tools/demo_lyrics.py), dedicated to the public domain",
+        "(CC0 1.0); the OpenMSX songs themselves are instrumentals. 01-openttd-journey/lyrics.lrc",
+        "is an Enhanced LRC (a time per word), 02-keep-on-rolling/lyrics.lrc a plain LRC, and",
+        "03-mighty-giant-run has [[lyrics]] at bars in its song.toml. The lines sit on the bars",
+        "where the lead stem (the melody instrument) plays, so karaoke mode drops the melody",
+        "under them.",
+        "",
     ]
     return "\n".join(out)
 
@@ -909,6 +921,7 @@ def build() -> list[BuiltSong]:
             started = time.monotonic()
             song = build_song(spec, Path(tmp_name), pool)
             (DEMO_DIR / spec.folder / "song.toml").write_text(song_toml(song))
+            write_lyrics(spec.number, DEMO_DIR / spec.folder, spec.title, spec.composer + " (OpenMSX)")
             songs.append(song)
             print(
                 f"built {spec.folder}: {song.info.bpm:g} bpm {song.info.numerator}/4,"

@@ -229,7 +229,31 @@ class EngineCore:
         for listener in self.listeners:
             listener.song_cued(voice.index, song, voice.plan.tempo if voice.plan else None, t.rate)
         self.refresh_fill_order()
+        entry_mode = self.setlist.setlist.songs[voice.index].mode
+        self.set_mode(entry_mode or self.mix.mode)
         self._tell_mix()
+
+    def set_mode(self, mode: str) -> None:
+        """Karaoke, instrumental or full: a set of roles muted on top of every other mute.
+
+        It goes through the same gain matrices as any mute, so it ramps over one block and lands at
+        once. Said as ``ModeChanged`` each time (and for each song cued: vocal reduction is per song).
+        """
+        from player.engine.vocal import reduced
+        from player.setlist.rig import MODES
+
+        mode = mode if mode in MODES else "full"
+        roles = self.rig.modes.roles(mode) if self.rig is not None else frozenset()
+        changed = self.mix.set_mode(mode, roles)
+        if changed:
+            self.apply_levels()
+        t = self.transport
+        voice = t.current if t is not None else None
+        if changed and voice is not None and voice.plan is not None and not voice.started:
+            # A song cued in its entry's mode: its first sample already has it (no ramp to hear).
+            voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds), ramp=False)
+        self.emit(m.ModeChanged(mode, tuple(sorted(r.value for r in roles)),
+                                voice is not None and reduced(voice.plan)))
 
     def replace_current(self, index: int, start: int | None = None) -> None:
         """While stopped or paused: the song cued at ``start`` (None: its beginning)."""

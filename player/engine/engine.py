@@ -25,9 +25,10 @@ MAX_RESTARTS_PER_MINUTE = 5
 
 # Commands whose effect is the show's state: replayed into a new engine process after a restart.
 _REPLAYED = (m.SetStem, m.SoloRole, m.SetBus, m.SetMaster, m.SetClick, m.SetGuide, m.MuteRole,
-             m.SetJumpMode)
+             m.SetJumpMode, m.SetMode)
 _REPLAYED_ACTIONS = frozenset({Action.CLICK_TOGGLE, Action.GUIDE_TOGGLE, Action.MUTE_ROLE,
-                               Action.MASTER_UP, Action.MASTER_DOWN, Action.JUMP_MODE_CYCLE})
+                               Action.MASTER_UP, Action.MASTER_DOWN, Action.JUMP_MODE_CYCLE,
+                               Action.KARAOKE_TOGGLE, Action.INSTRUMENTAL_TOGGLE})
 
 
 class Engine:

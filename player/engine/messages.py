@@ -392,6 +392,25 @@ class MidiLearned(Event):
 
 
 @dataclass(frozen=True)
+class SetMode(Command):
+    """Performance mode: "full", "karaoke" or "instrumental" (the rig's [modes] name the roles)."""
+
+    mode: str
+
+
+@dataclass(frozen=True)
+class ModeChanged(Event):
+    """The mode now playing and the roles it drops, so the stage screen can say why the lead is gone.
+
+    ``reduced``: the current song has no lead stem, so karaoke uses vocal reduction (best effort).
+    """
+
+    mode: str
+    roles: tuple[str, ...]
+    reduced: bool = False
+
+
+@dataclass(frozen=True)
 class Problem(Event):
     """A command that could not be carried out, in words for the performer."""
 

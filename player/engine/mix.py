@@ -30,6 +30,8 @@ class MixState:
         self.click_on = True  # the click role (stems and generated), as the performer toggles it
         self.guide_on = True
         self.muted_roles: set[Role] = set()  # for the whole show ("mute the BVs")
+        self.mode = "full"  # karaoke / instrumental: the rig's [modes] roles drop on top (set_mode)
+        self.mode_roles: frozenset[Role] = frozenset()
         self.click_gain_db: float | None = None  # generated click level set live (None: the song's)
         self.guide_gain_db: float | None = None
         self._matrices: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
@@ -55,7 +57,7 @@ class MixState:
         """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
         out = []
         for lv, kind in zip(levels, kinds, strict=True):
-            mute = lv.mute or lv.role in self.muted_roles
+            mute = lv.mute or lv.role in self.muted_roles or lv.role in self.mode_roles
             if kind != COUNT_IN and ((lv.role is Role.CLICK and not self.click_on)
                                      or (lv.role is Role.GUIDE and not self.guide_on)):
                 mute = True
@@ -113,6 +115,15 @@ class MixState:
     def mute_role(self, role: Role, mute: bool | None) -> None:
         mute = (role not in self.muted_roles) if mute is None else mute
         (self.muted_roles.add if mute else self.muted_roles.discard)(role)
+
+    def set_mode(self, mode: str, roles: frozenset[Role]) -> bool:
+        """Karaoke, instrumental or full, with the roles it drops; True when that changed anything.
+
+        Kept apart from ``muted_roles``: leaving the mode never unmutes what the performer muted.
+        """
+        changed = (mode, roles) != (self.mode, self.mode_roles)
+        self.mode, self.mode_roles = mode, roles
+        return changed
 
     def report(self, index: int, rig: Rig) -> m.MixChanged:
         """The mix as it now plays, for every screen (a change from a pedal shows on the mixer)."""

@@ -176,6 +176,7 @@ COMMANDS: dict[type[m.Command], Handler] = {
     m.SetClick: _set_click,
     m.SetGuide: _set_guide,
     m.MuteRole: _mute_role,
+    m.SetMode: lambda core, cmd: core.set_mode(cmd.mode),
     m.SetStem: lambda core, cmd: core.set_stem(cmd),
     m.SoloRole: lambda core, cmd: _solo_role(core, cmd),
     m.SetBus: lambda core, cmd: _set_bus(core, cmd),
@@ -207,7 +208,18 @@ ACTIONS: dict[Action, ActionHandler] = {
     Action.MASTER_DOWN: _master,
     Action.PANIC: _panic,
     Action.TAP_TEMPO: lambda core, cmd: _tap(core),
+    Action.KARAOKE_TOGGLE: lambda core, cmd: _toggle_mode(core, "karaoke"),
+    Action.INSTRUMENTAL_TOGGLE: lambda core, cmd: _toggle_mode(core, "instrumental"),
 }
+
+
+def _toggle_mode(core: EngineCore, mode: str) -> str:
+    """Into ``mode``, or back to the full mix when already in it."""
+    mix = core.mix
+    core.set_mode("full" if mix.mode == mode else mode)
+    if mix.mode == "full":
+        return "full mix"
+    return f"{mix.mode}: {', '.join(sorted(r.value for r in mix.mode_roles)) or 'nothing'} out"
 
 
 def _title(core: EngineCore, index: int) -> str:

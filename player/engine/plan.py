@@ -109,4 +109,9 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
             levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db))
             names.append("Count-in")
             kinds.append(COUNT_IN)
-    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars, refused)
+    plan = SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars, refused)
+    if rate:  # one stereo file and no lead stem: karaoke by vocal reduction (player.engine.vocal)
+        from player.engine.vocal import split_for_reduction
+
+        plan = split_for_reduction(plan, rate)
+    return plan

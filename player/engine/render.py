@@ -20,6 +20,7 @@ from player.engine.deck import Deck
 from player.engine.mixer import Mixer, build_matrix
 from player.engine.plan import SongPlan
 from player.setlist.rig import Rig
+from player.setlist.roles import Role
 
 RENDER_BLOCK = 8192  # frames per ring block: fewer Python round trips per second of audio
 MIX_ROWS = 2048  # rows per matrix product: bigger ones make OpenBLAS wake threads that only spin
@@ -122,3 +123,70 @@ def _halves(deck: Deck) -> list[range]:
         if run * 2 >= total:
             return [r for r in (range(0, i + 1), range(i + 1, len(channels))) if len(r)]
     return [range(len(channels))]
+
+
+# --- one stereo mix per song (player render --mix) -----------------------------------------------
+MIX_BUS = "mix"
+FORMATS: dict[str, tuple[str, str]] = {  # --format -> (libsndfile format, subtype)
+    "wav": ("WAV", "PCM_24"), "flac": ("FLAC", "PCM_24"),
+    "mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS")}
+WRITE_FRAMES = 65536
+PEAK_CEILING_DB = -1.0  # --loudness never raises a mix above this peak (lossy encoders overshoot)
+
+
+@dataclass
+class MixResult:
+    path: Path
+    frames: int
+    errors: list[str]
+    lufs: float | None = None  # after any --loudness gain
+    gain_db: float = 0.0
+    limited: bool = False  # the loudness target would have pushed the peak past the ceiling
+
+
+def mix_plan(plan: SongPlan, dropped: frozenset[Role]) -> SongPlan:
+    """Every source on one stereo bus; the roles in ``dropped`` muted (pan and gains kept)."""
+    levels = [dataclasses.replace(lv, bus=MIX_BUS, mute=lv.mute or lv.role in dropped)
+              for lv in plan.levels]
+    return dataclasses.replace(plan, levels=levels)
+
+
+def mix_rig(rig: Rig) -> Rig:
+    """A rig with one stereo bus for every role, at the show rig's rate."""
+    return Rig(name="mix", audio=rig.audio, buses={MIX_BUS: [1, 2]},
+               roles={Role.OTHER: MIX_BUS})
+
+
+def render_mix(plan: SongPlan, rig: Rig, path: Path, dropped: frozenset[Role], fmt: str = "wav",
+               loudness: float | None = None, progress: Callable[[int, int], None] | None = None,
+               subtype: str | None = None) -> MixResult:
+    """One stereo file of the song without the ``dropped`` roles, through the show's mixer.
+
+    Rendered as float first (the same ``render_song``), then measured and written in ``fmt``.
+    """
+    import tempfile
+
+    from player.engine.loudness import integrated_lufs
+
+    stereo = mix_rig(rig)
+    with tempfile.TemporaryDirectory(prefix="player-mix-") as tmp:
+        result = render_song(mix_plan(plan, dropped), stereo, Path(tmp), progress=progress)
+        data, rate = sf.read(str(result.files[MIX_BUS]), dtype="float32", always_2d=True)
+    gain_db, limited, lufs = 0.0, False, None
+    if loudness is not None:
+        measured = integrated_lufs(data, rate)
+        if np.isfinite(measured):
+            gain_db = loudness - measured
+            peak = float(np.abs(data).max())
+            ceiling = PEAK_CEILING_DB - 20 * np.log10(peak) if peak > 0 else gain_db
+            if gain_db > ceiling:
+                gain_db, limited = float(ceiling), True
+            data *= np.float32(10 ** (gain_db / 20))
+            lufs = measured + gain_db
+    major, default_subtype = FORMATS[fmt]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # In blocks: one write of a whole song to OGG Vorbis segfaults in the bundled libsndfile 1.2.2.
+    with sf.SoundFile(str(path), "w", rate, 2, format=major, subtype=subtype or default_subtype) as f:
+        for i in range(0, len(data), WRITE_FRAMES):
+            f.write(data[i:i + WRITE_FRAMES])
+    return MixResult(path, result.frames, result.errors, lufs, gain_db, limited)

@@ -388,6 +388,9 @@ def _check_song(report: SongReport, rig: Rig | None, cache: CheckCache | None = 
                     f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
                     "seconds"), "fix the bar or time, or check the tempo.")
     _check_generated(loaded, report.entry, add)
+    from player.lyrics.check import lyric_problems  # lyrics sit above the setlist package
+
+    report.problems += lyric_problems(loaded, longest)
     if mix is not None and rig is not None and report.ok and longest > 0:
         _check_buses(report, rig, cache, mix, add)
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]

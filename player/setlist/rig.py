@@ -139,6 +139,20 @@ class MidiConfig(Strict):
         return value
 
 
+class Modes(Strict):
+    """Which roles each performance mode drops: karaoke keeps the BVs, instrumental drops them too."""
+
+    karaoke: list[Role] = [Role.LEAD]
+    instrumental: list[Role] = [Role.LEAD, Role.BVS]
+
+    def roles(self, mode: str) -> frozenset[Role]:
+        """The roles ``mode`` mutes ("full" or an unknown name: none)."""
+        return frozenset(getattr(self, mode, None) or ()) if mode in MODES else frozenset()
+
+
+MODES = ("karaoke", "instrumental")  # besides "full", which drops nothing
+
+
 class Rig(Strict):
     """The contents of a rig file."""
 
@@ -147,6 +161,7 @@ class Rig(Strict):
     buses: dict[str, list[int]] = Field(min_length=1)
     roles: dict[Role, str] = {}
     midi: MidiConfig = MidiConfig()
+    modes: Modes = Modes()
 
     @field_validator("buses")
     @classmethod

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -40,6 +41,8 @@ class Entry(Strict):
     click: Switch | None = None
     guide: Switch | None = None
     count_in: int | None = Field(default=None, ge=0, le=2)
+    # Start this song in a mode (the rig's [modes] say which roles drop); None: keep the current one.
+    mode: Literal["full", "karaoke", "instrumental"] | None = None
 
     @model_validator(mode="after")
     def _advance(self) -> Entry:

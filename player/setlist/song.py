@@ -164,6 +164,21 @@ class SongMidi(Strict):
     on_start: list[MidiMessage] = []
 
 
+class LyricLine(Strict):
+    """A lyric line at a bar (it stays on its bar when the tempo changes) or at a time in seconds."""
+
+    text: str
+    bar: int | None = Field(default=None, ge=1)
+    beat: float = Field(default=1.0, ge=1)
+    seconds: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_start(self) -> LyricLine:
+        if (self.bar is None) == (self.seconds is None):
+            raise ValueError("give the lyric line exactly one of `bar = N` or `seconds = S`")
+        return self
+
+
 Switch = Literal["auto", "on", "off"]
 Subdivision = Literal["none", "8th", "16th", "triplet"]
 SUBDIVISIONS: dict[str, int] = {"none": 1, "8th": 2, "16th": 4, "triplet": 3}
@@ -198,6 +213,7 @@ class Song(Strict):
     # The bar line where the music ends (a segue starts the next song exactly there); default: the
     # file's end, rounded to the nearest bar line.
     end_bar: int | None = Field(default=None, ge=2, le=MAX_BARS)
+    lyrics: list[LyricLine] = []  # used when the folder has no lyrics.lrc (player.lyrics)
 
     def section_seconds(self, section: Section) -> float | None:
         """Where a section starts, or None when it is given in bars and the song has no tempo."""

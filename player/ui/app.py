@@ -97,6 +97,10 @@ class StageApp(App[int]):
         self.midi_last = ""
         self.engine_note = ""  # why the audio is not as it should be, in words (setup screen)
         self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
+        self.mode: m.ModeChanged | None = None  # karaoke / instrumental, as the engine last said
+        from player.ui.lyrics_feed import LyricsFeed
+
+        self.lyrics = LyricsFeed()
         self._quit_asked = 0.0
         self._poll_errors = 0
         self._reload_pending = False
@@ -198,6 +202,8 @@ class StageApp(App[int]):
             self.last_action = f"tapped {event.bpm:.1f} bpm"
         elif isinstance(event, m.MixChanged):
             self.mix = event
+        elif isinstance(event, m.ModeChanged):
+            self.mode = event
         self.engine_note = health_note(event, self.engine_note)
         said = describe(event)
         if said is not None:
@@ -333,6 +339,14 @@ class StageApp(App[int]):
     async def action_quit(self) -> None:
         """Ctrl+Q (Textual's own quit key) follows the rule of ``q``."""
         self.action_quit_show()
+
+    def action_lyrics(self) -> None:
+        """The full-screen lyrics view, or back to the performance screen; allowed while locked."""
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        name = "performance" if self.screen is self.get_screen("lyrics") else "lyrics"
+        self.switch_screen(name)
+        self._update_screen()
 
     def action_quit_show(self) -> None:
         if self.locked:

@@ -44,6 +44,9 @@ TRANSPORT: tuple[Key, ...] = (
     Key("exclamation_mark,shift+escape", "! or Shift+Esc", "PANIC: fade everything out in 1 s",
         Action.PANIC, footer="Panic"),
     Key("t", "t", "Tap tempo (shows the tapped bpm)", Action.TAP_TEMPO),
+    Key("k", "k", "Karaoke: the lead out (the rig's [modes]), or back to the full mix",
+        Action.KARAOKE_TOGGLE),
+    Key("i", "i", "Instrumental: the lead and the BVs out, or back", Action.INSTRUMENTAL_TOGGLE),
 )
 
 SONG_DIGITS: tuple[Key, ...] = tuple(
@@ -54,6 +57,8 @@ APP: tuple[Key, ...] = (
     Key("l", "l", "Lock / unlock editing (transport and pedal keep working)", app_action="lock",
         footer="Lock"),
     Key("f2", "F2", "Performance screen", app_action="screen('performance')"),
+    Key("L", "L (Shift+l)", "Lyrics, full screen (for a monitor facing the singer); L again: back",
+        app_action="lyrics"),
     Key("m,f3", "m or F3", "Mixer: levels, mute, solo, meters; save", app_action="screen('mixer')",
         footer="Mixer", edits=True),
     Key("e,f4", "e or F4", "Setlist: order, skip, add a song, check results",

@@ -12,7 +12,9 @@ from textual.widgets import Footer
 from player.engine.status import Status
 from player.ui.big_clock import BigClock
 from player.ui.changing import Changing
+from player.ui.lyrics_panel import LyricsPanel
 from player.ui.meter import Meter
+from player.ui.mode_badge import ModeBadge
 from player.ui.musical import where
 from player.ui.section_timeline import SectionTimeline
 from player.ui.setlist_view import SetlistView
@@ -33,8 +35,10 @@ class PerformanceScreen(Screen):
         yield Changing("", id="song-title")
         with Horizontal(id="top"):
             yield TransportBadge("", id="badge")
+            yield ModeBadge("", id="mode")
             yield BigClock(id="clock")
         yield SectionTimeline("", id="timeline")
+        yield LyricsPanel("", id="lyrics")
         with Horizontal(id="middle"):
             yield SetlistView("", id="setlist")
             with Vertical(id="meters"):
@@ -51,6 +55,7 @@ class PerformanceScreen(Screen):
                        self.query_one(BigClock), self.query_one(SectionTimeline),
                        self.query_one(SetlistView), self.query_one("#last-action", Changing),
                        self.query_one(StatusLine))
+        self._lyrics, self._mode = self.query_one(LyricsPanel), self.query_one(ModeBadge)
 
     def update_status(self, status: Status) -> None:
         if self._parts is None:
@@ -67,6 +72,9 @@ class PerformanceScreen(Screen):
         setlist.update_from(status, show, app.queued)
         last.show(app.last_action, lambda: app.last_action)
         line.update_from(status, app.midi_port, app.midi_ok, app.midi_last, app.locked, app.live)
+        self._mode.update_mode(app.mode)
+        self._lyrics.update_view(app.lyrics.view(status, show),
+                                 status.song >= 0 and bool(app.lyrics.lyrics(show, status.song).lines))
         peaks = status.out_peaks
         for meter, channels in zip(self._meters, self._buses, strict=False):
             meter.set_level(max((peaks[c - 1] for c in channels if 0 < c <= len(peaks)), default=0.0))

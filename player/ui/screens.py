@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual.screen import Screen
 
+from player.ui.lyrics_view import LyricsScreen
 from player.ui.midi_screen import MidiScreen
 from player.ui.mixer import MixerScreen
 from player.ui.performance import PerformanceScreen
@@ -18,4 +19,5 @@ SCREENS: dict[str, Callable[[], Screen]] = {
     "setlist": SetlistScreen,
     "midi": MidiScreen,
     "setup": SetupScreen,
+    "lyrics": LyricsScreen,
 }
