@@ -64,6 +64,8 @@ class Hub:
         self.lyric = lyric
         self.pedal = pedal
         self.refused: Counter[str] = Counter()  # reason -> requests refused, over every remote
+        # Link's follow mode: given a command and the engine's send, may hold a Play (True: taken).
+        self.before_play: Callable[[m.Command, Callable[[m.Command], None]], bool] | None = None
         self._listeners: list[Listener] = []
         self._last: Status | None = None
         self._snapshot: Snapshot = {}
@@ -93,7 +95,10 @@ class Hub:
             log.exception("remote request %r failed", name)
             self.refused["error"] += 1
             return Refused("error", f"could not do {name}: {exc}")
+        stopped = ctx.status.state not in (State.PLAYING, State.COUNT_IN)
         for command in commands:
+            if stopped and self.before_play is not None and self.before_play(command, self.engine.send):
+                continue
             self.engine.send(command)
         return None
 

@@ -132,6 +132,24 @@ class MidiConfig(_Strict):
         return value
 
 
+class OscConfig(_Strict):
+    """OSC control over UDP (``player play --osc PORT|off`` overrides). OSC has no password: a
+    ``host`` other than 127.0.0.1 lets anyone on that network drive the show."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9000, ge=1, le=65535)
+
+
+class LinkConfig(_Strict):
+    """Ableton Link: join the session, publish each song's tempo and start/stop; ``quantum``: beats
+    per Link bar; ``follow``: a song's start waits for the next Link bar."""
+
+    enabled: bool = False
+    quantum: int = Field(default=4, ge=1, le=32)
+    follow: bool = False
+
+
 class Rig(_Strict):
     """The contents of a rig file."""
 
@@ -140,6 +158,8 @@ class Rig(_Strict):
     buses: dict[str, list[int]] = Field(min_length=1)
     roles: dict[Role, str] = {}
     midi: MidiConfig = MidiConfig()
+    osc: OscConfig = OscConfig()
+    link: LinkConfig = LinkConfig()
 
     @field_validator("buses")
     @classmethod

@@ -1,0 +1,114 @@
+"""Ableton Link: our player leads, a small aalink client in another process follows, over loopback.
+
+While a 120 bpm song plays through the real engine, both peers record (Link time, beat) pairs. The
+figure is the beat phase difference between the two peers, and between Link's beat and the song's own
+beat grid (from the engine's status), in ms; both must stay within 1 ms once Link has settled.
+``LINK_SECONDS`` sets how long it records (60 for the report; shorter by default for the suite).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from player.engine import messages as m
+from player.engine.engine import Engine
+from player.engine.status import State
+from player.remote.hub import Hub
+from player.remote.link import LinkSync, beats_between, link_clock
+from player.ui.show import load_show
+from tests.remote.conftest import make_show, until
+from tests.support.jackserver import JackServer
+
+SECONDS = float(os.environ.get("LINK_SECONDS", "12"))
+SETTLE = 2.0  # seconds after the start before measuring: Link peers converge over a few pings
+PEER = Path(__file__).with_name("link_peer.py")
+
+
+def test_two_link_peers_agree_on_the_beat_within_1_ms(jack_server: JackServer, tmp_path: Path) -> None:
+    setlist = make_show(tmp_path / "show", seconds=SECONDS + 15)
+    show = load_show(setlist)
+    engine = Engine(log=tmp_path / "engine.log")
+    engine.start()
+    peer = subprocess.Popen([sys.executable, str(PEER), str(SECONDS + SETTLE + 1)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    hub = Hub(engine, show)
+    sync = LinkSync(hub, show, quantum=4)
+    try:
+        engine.send(m.LoadSetlist(setlist.resolve()))
+        engine.send(m.Cue(0))
+        assert engine.wait_for(m.SongLoaded, 15)
+        sync.start()
+        hello = json.loads(peer.stdout.readline())  # type: ignore[union-attr]
+        assert hello["peers"] >= 1, "the two peers found each other on loopback"
+        engine.send(m.Play())
+        assert until(lambda: engine.status().state is State.PLAYING)
+        started = link_clock()
+
+        ours: list[tuple[float, float]] = []
+        grid: list[tuple[float, float]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            link = sync.link
+            while not stop.is_set():
+                t0 = link_clock()
+                beat = link.beat  # type: ignore[attr-defined]
+                t = link_clock()
+                if t - t0 < 0.0002:  # not preempted between the clock and the beat: a true pair
+                    ours.append(((t0 + t) / 2, beat))
+                song = sync.song_beat(t, engine.status().song)
+                if song is not None:
+                    grid.append((t, song[0]))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        out, err = peer.communicate(timeout=SECONDS + 30)
+        stop.set()
+        sampler.join()
+        assert engine.status().state is State.PLAYING, "the song played throughout"
+    finally:
+        if peer.poll() is None:
+            peer.kill()
+        sync.close()
+        engine.close()
+
+    samples = json.loads(out.strip().splitlines()[-1])["samples"]
+    bpm = 120.0
+    measured = [(t, b) for t, b, tempo, playing in samples if t > started + SETTLE and playing]
+    assert measured and all(abs(s[2] - bpm) < 1e-6 for s in samples if s[0] > started + SETTLE), \
+        "the peer took our tempo"
+    lo, hi = ours[0][0], ours[-1][0]
+    peer_ms = np.array([(b - beats_between(ours, t)) * 60000 / bpm for t, b in measured if lo < t < hi])
+    lo, hi = grid[0][0], grid[-1][0]
+    grid_ms = np.array([(b - beats_between(grid, t)) * 60000 / bpm for t, b in ours
+                        if t > started + SETTLE and lo < t < hi])
+    report = (f"Link phase over {SECONDS:.0f} s: peer vs us max {np.abs(peer_ms).max():.3f} ms, "
+              f"mean {peer_ms.mean():+.3f} ms ({len(peer_ms)} samples); Link vs the song's grid max "
+              f"{np.abs(grid_ms).max():.3f} ms, mean {grid_ms.mean():+.3f} ms; beat forced {sync.forced}x")
+    print(report)
+    (tmp_path / "link.txt").write_text(report)
+    assert len(peer_ms) > SECONDS * 50 and len(grid_ms) > SECONDS * 50
+    assert np.abs(peer_ms).max() < 1.0, report
+    assert np.abs(grid_ms).max() < 1.0, report
+
+
+@pytest.mark.parametrize("phase,tempo,expected", [(0.0, 120.0, 0.0), (1.0, 120.0, 1.5), (3.5, 60.0, 0.5)])
+def test_next_bar_is_where_the_quantum_ends(phase: float, tempo: float, expected: float) -> None:
+    class FakeLink:  # only the two numbers next_bar_in reads
+        pass
+
+    link = FakeLink()
+    link.phase, link.tempo = phase, tempo  # type: ignore[attr-defined]
+    sync = LinkSync(Hub(None, None), None, quantum=4)  # type: ignore[arg-type]
+    sync.link = link
+    assert sync.next_bar_in() == pytest.approx(expected)
