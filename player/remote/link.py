@@ -3,9 +3,10 @@
 A thread of its own (with the asyncio loop aalink wants) reads ``Engine.status()`` at ``HZ``. From each
 status it learns when the song's first sample left the engine (``wall - position / rate``; the
 least-delayed of the last ``WINDOW`` samples, since a status is written some microseconds after its
-block started), and from that the song's position at any moment. Link's beat is then kept on the
-song's quarter notes (Link counts quarters, as Live does) at the output: when the two differ by more
-than ``TOLERANCE_MS`` Link's beat is forced to ours; the tempo follows the map, ramps included.
+block started, and read whenever this process gets to it), and from that the song's position at any
+moment. Link's beat is kept on the song's quarter notes (Link counts quarters, as Live does): when the
+two differ by more than ``TOLERANCE_MS`` Link's beat is forced to ours; the tempo follows the map,
+ramps included. ``latency`` (the device's output latency) moves the comparison to the output.
 
 Link carries no song position: another peer learns our tempo, beat phase within the bar (``quantum``)
 and start/stop, never which bar of which song we are in.
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HZ = 100.0
-WINDOW = 200  # status samples (2 s) over which the least-delayed one gives the song's start time
+WINDOW = 50  # status samples (0.5 s) over which the least-delayed one gives the song's start time
 TOLERANCE_MS = 0.25
 JUMP_S = 0.005  # a start time that moves more than this: a jump, a seek or a new song
 
@@ -42,10 +43,20 @@ def link_clock() -> float:
 
 
 class SongClock:
-    """When the current song's frame 0 left the engine, in Link's clock, from a stream of statuses."""
+    """When the current song's frame 0 left the engine, in Link's clock, from a stream of statuses.
+
+    Each status gives ``write time - position / rate``; the least-delayed of the last ``window`` is
+    the estimate (a short window follows the drift of the audio clock against the system's). A sample
+    later than the estimate by ``JUMP_S`` is a status read late (this process was busy) unless
+    ``LATE_RUN`` of them come in a row (the position went back: a seek or a vamp's loop); one earlier
+    than the estimate by that much is a jump forward. A new song or a landed jump starts afresh.
+    """
+
+    LATE_RUN = 5
 
     def __init__(self, window: int = WINDOW) -> None:
         self._starts: deque[float] = deque(maxlen=window)
+        self._late: list[float] = []
         self._key: tuple[int, int] | None = None
         self._seq = -1
 
@@ -53,13 +64,28 @@ class SongClock:
         if seq == self._seq or not rate:
             return
         self._seq = seq
-        raw = wall - time.time() + link_clock()  # the status's write time on Link's clock
-        start = raw - position / rate
+        before = time.time()
+        raw = link_clock()
+        if time.time() - before > 0.0001:  # preempted between the two clocks: no true pair
+            return
+        start = raw - (before - wall) - position / rate  # the status's write time on Link's clock
         key = (song, epoch)
-        if key != self._key or (self._starts and abs(start - min(self._starts)) > JUMP_S):
-            self._starts.clear()
-            self._key = key
-        self._starts.append(start)
+        best = min(self._starts) if self._starts else None
+        if key != self._key or best is None or start < best - JUMP_S:
+            self._restart(key, [start])
+        elif start > best + JUMP_S:
+            self._late.append(start)
+            if len(self._late) >= self.LATE_RUN:
+                self._restart(key, self._late)
+        else:
+            self._late.clear()
+            self._starts.append(start)
+
+    def _restart(self, key: tuple[int, int], starts: list[float]) -> None:
+        self._starts.clear()
+        self._starts.extend(starts)
+        self._late = []
+        self._key = key
 
     @property
     def start(self) -> float | None:
@@ -67,6 +93,7 @@ class SongClock:
 
     def reset(self) -> None:
         self._starts.clear()
+        self._late = []
         self._key = None
 
 
