@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HZ = 100.0
-WINDOW = 50  # status samples (0.5 s) over which the least-delayed one gives the song's start time
+WINDOW = 200  # status samples (2 s) over which the least-delayed one gives the song's start time
 TOLERANCE_MS = 0.25
 JUMP_S = 0.005  # a start time that moves more than this: a jump, a seek or a new song
 
@@ -46,13 +46,14 @@ class SongClock:
     """When the current song's frame 0 left the engine, in Link's clock, from a stream of statuses.
 
     Each status gives ``write time - position / rate``; the least-delayed of the last ``window`` is
-    the estimate (a short window follows the drift of the audio clock against the system's). A sample
-    later than the estimate by ``JUMP_S`` is a status read late (this process was busy) unless
-    ``LATE_RUN`` of them come in a row (the position went back: a seek or a vamp's loop); one earlier
-    than the estimate by that much is a jump forward. A new song or a landed jump starts afresh.
+    the estimate: a block whose callback ran late (a busy machine) says nothing about when the song
+    started. A new song or a landed jump (seek, section jump, vamp loop: the engine counts them)
+    starts afresh. Past that, a sample earlier than the estimate by ``JUMP_S`` starts afresh too, and
+    so do ``LATE_RUN`` samples in a row later than it by that much (a pause and resume between two
+    reads): a late block or two never moves the estimate, and so never moves Link's beat.
     """
 
-    LATE_RUN = 5
+    LATE_RUN = 100
 
     def __init__(self, window: int = WINDOW) -> None:
         self._starts: deque[float] = deque(maxlen=window)
