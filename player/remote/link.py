@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 HZ = 100.0
 WINDOW = 200  # status samples (2 s) over which the least-delayed one gives the song's start time
-TOLERANCE_MS = 0.25
+TOLERANCE_MS = 0.5
+PAIR_S = 0.0002  # two clock reads further apart than this: the thread was preempted between them
 JUMP_S = 0.005  # a start time that moves more than this: a jump, a seek or a new song
 
 
@@ -60,6 +61,7 @@ class SongClock:
         self._late: list[float] = []
         self._key: tuple[int, int] | None = None
         self._seq = -1
+        self.restarts = 0  # times the estimate started afresh (jumps, songs, pauses)
 
     def add(self, song: int, position: int, rate: int, wall: float, seq: int, epoch: int = 0) -> None:
         if seq == self._seq or not rate:
@@ -83,6 +85,7 @@ class SongClock:
             self._starts.append(start)
 
     def _restart(self, key: tuple[int, int], starts: list[float]) -> None:
+        self.restarts += 1
         self._starts.clear()
         self._starts.extend(starts)
         self._late = []
@@ -194,17 +197,37 @@ class LinkSync:
         ours = self.song_beat(now, st.song)
         if ours is None:
             return
-        beat, bpm = ours
+        _, bpm = ours
         if abs(link.tempo - bpm) > 1e-3:  # type: ignore[attr-defined]
             link.tempo = bpm  # type: ignore[attr-defined]
         if not link.playing:  # type: ignore[attr-defined]
             link.playing = True  # type: ignore[attr-defined]
-        if self.follow:
-            return
-        error_ms = (link.beat - beat) * 60000.0 / bpm  # type: ignore[attr-defined]
-        if abs(error_ms) > TOLERANCE_MS:
-            link.force_beat(self.song_beat(link_clock(), st.song)[0])  # type: ignore[attr-defined,index]
+        if not self.follow:
+            self._lead(link, st.song, bpm)
+
+    def _lead(self, link: object, song: int, bpm: float) -> None:
+        """Set Link's beat to ours when they differ by more than ``TOLERANCE_MS``.
+
+        Each reading of Link's beat and each force is bracketed by two clock reads: if this thread was
+        preempted in between (a busy machine), the pair is not trusted and it tries again.
+        """
+        for _ in range(3):
+            t0 = link_clock()
+            beat = link.beat  # type: ignore[attr-defined]
+            t1 = link_clock()
+            ours = self.song_beat((t0 + t1) / 2, song)
+            if t1 - t0 > PAIR_S or ours is None:
+                continue
+            if abs(beat - ours[0]) * 60000.0 / bpm <= TOLERANCE_MS:
+                return
+            t0 = link_clock()
+            target = self.song_beat(t0, song)
+            if target is None:
+                return
+            link.force_beat(target[0])  # type: ignore[attr-defined]
             self.forced += 1
+            if link_clock() - t0 <= PAIR_S:
+                return
 
     def next_bar_in(self) -> float:
         """Seconds until Link's next bar line (phase 0 of the quantum)."""

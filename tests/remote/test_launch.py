@@ -81,3 +81,15 @@ def test_lan_mode_says_both_urls_and_draws_the_qr_code(recording: Recording, sho
         assert "█" in remotes.qr or "▀" in remotes.qr
     finally:
         remotes.close()
+
+
+def test_the_stage_ui_lends_its_lock_and_pedal_to_the_remotes(recording: Recording, show) -> None:
+    remotes = start_remotes(recording, show, Options(osc="off", remote="off"), None)
+    try:
+        remotes.attach(lambda: True, lambda: ("MC6 Pro", False))
+        now = remotes.hub.snapshot()["now"]
+        assert now["locked"] is True
+        assert (now["health"]["pedal"], now["health"]["pedal_connected"]) == ("MC6 Pro", False)
+        assert remotes.hub.perform("master", [-3.0], "test").reason == "locked"  # type: ignore[union-attr]
+    finally:
+        remotes.close()
