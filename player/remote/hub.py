@@ -89,11 +89,11 @@ class Hub:
             ctx = Context(self.status(), self.show)
             commands = translate(name, args, ctx, source, locked=self.locked(), read_only=read_only)
         except Refused as exc:
-            self.refused[exc.reason] += 1
+            self._count(exc.reason)
             return exc
         except Exception as exc:  # noqa: BLE001 - a remote's request never takes the show down
             log.exception("remote request %r failed", name)
-            self.refused["error"] += 1
+            self._count("error")
             return Refused("error", f"could not do {name}: {exc}")
         stopped = ctx.status.state not in (State.PLAYING, State.COUNT_IN)
         for command in commands:
@@ -101,6 +101,10 @@ class Hub:
                 continue
             self.engine.send(command)
         return None
+
+    def _count(self, reason: str) -> None:
+        with self._lock:  # OSC's thread and the web server's loop both count
+            self.refused[reason] += 1
 
     # --- the snapshot --------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
