@@ -116,6 +116,7 @@ class LinkSync:
         self.hz = hz
         self.clock = SongClock()
         self.forced = 0  # times Link's beat was set to ours
+        self.force_times: deque[float] = deque(maxlen=1000)  # when (Link clock), for measurements
         self.link: object | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -226,6 +227,7 @@ class LinkSync:
                 return
             link.force_beat(target[0])  # type: ignore[attr-defined]
             self.forced += 1
+            self.force_times.append(t0)
             if link_clock() - t0 <= PAIR_S:
                 return
 
