@@ -123,7 +123,7 @@ class Hub:
             "state": st.state.name.lower(), "song": st.song, "title": row.title if row else "",
             "next": nxt if nxt is not None else -1,
             "next_title": show.songs[nxt].title if show is not None and nxt is not None else "",
-            "position": round(seconds, 3), "clock": _clock(seconds),
+            "position": round(seconds, 1), "clock": _clock(seconds),  # 0.1 s: ~10 pushes a second
             "length": round(st.length / st.rate, 3) if st.rate else 0.0,
             "bar": st.bar, "beat": st.beat, "beats_in_bar": st.beats_in_bar, "bpm": round(st.bpm, 2),
             "section": st.section, "section_name": names.get(st.section, ""),

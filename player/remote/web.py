@@ -352,6 +352,12 @@ class _Client:
         self._ready.set()
 
     async def pump(self) -> None:
+        try:
+            await self._pump()
+        except Exception:  # noqa: BLE001 - the phone went away mid-send: its receive loop ends too
+            return
+
+    async def _pump(self) -> None:
         while True:
             await self._ready.wait()
             self._ready.clear()
