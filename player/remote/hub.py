@@ -135,9 +135,9 @@ class Hub:
             "count_in": st.count_in,
             "lyric": self._lyric(st.song, seconds),
             "locked": bool(self.locked()),
+            # (no callback load here: it changes every block, and would push every 50 ms)
             "health": {"engine": "stuck" if stale else "ok", "device": st.device, "late": st.late,
-                       "dropped": st.dropped, "load": round(st.load, 2),
-                       "pedal": port, "pedal_connected": connected},
+                       "dropped": st.dropped, "pedal": port, "pedal_connected": connected},
         }
         setlist = [{"index": s.index, "title": s.title, "seconds": s.seconds, "skip": s.skip}
                    for s in show.songs] if show is not None else []
