@@ -34,7 +34,8 @@ from bench.common import ROOT
 class UiProcess:
     """``python -m player play`` in a pseudo-terminal of ``size``; keys go in, the screen is drained."""
 
-    def __init__(self, setlist: Path, rig: Path, size: tuple[int, int], work: Path, tag: str) -> None:
+    def __init__(self, setlist: Path, rig: Path, size: tuple[int, int], work: Path, tag: str,
+                 extra: tuple[str, ...] = ()) -> None:
         import fcntl
         import pty
         import struct
@@ -53,7 +54,8 @@ class UiProcess:
         env.pop("CI", None)
         self.started = time.time()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "player", "play", str(setlist), "--rig", str(rig), "--midi", "off"],
+            [sys.executable, "-m", "player", "play", str(setlist), "--rig", str(rig), "--midi", "off",
+             *extra],
             cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
             close_fds=True)
         os.close(slave)

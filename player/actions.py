@@ -36,3 +36,30 @@ class Action(StrEnum):
 NEEDS_ARGUMENT: frozenset[Action] = frozenset(
     {Action.GO_TO_SONG, Action.JUMP_TO_SECTION, Action.MUTE_ROLE}
 )
+
+
+# What each action does, in a few words: the one description the help, MIDI learn and the remote's
+# address list show (tests check that every action has one, and a handler in the engine).
+DESCRIPTION: dict[Action, str] = {
+    Action.PLAY_PAUSE: "play or pause",
+    Action.PLAY: "play",
+    Action.STOP: "stop (back to the song's start)",
+    Action.NEXT_SONG: "next song (queued during a song)",
+    Action.PREVIOUS_SONG: "previous song",
+    Action.GO_TO_SONG: "go to song N (1-based)",
+    Action.NEXT_SECTION: "next section",
+    Action.PREVIOUS_SECTION: "previous section",
+    Action.JUMP_TO_SECTION: "jump to a section by name or number",
+    Action.VAMP_TOGGLE: "vamp on/off",
+    Action.JUMP_MODE_CYCLE: "cycle the jump mode",
+    Action.CANCEL_JUMP: "cancel the pending jump or vamp",
+    Action.CLICK_TOGGLE: "click on/off",
+    Action.GUIDE_TOGGLE: "spoken guide on/off",
+    Action.MUTE_ROLE: "mute a role (toggle, or 1/0)",
+    Action.MASTER_UP: "master +1 dB",
+    Action.MASTER_DOWN: "master -1 dB",
+    Action.PANIC: "fade everything out and stop",
+    Action.TAP_TEMPO: "tap tempo",
+    Action.KARAOKE_TOGGLE: "karaoke: the rig's karaoke roles (the lead) out, or back",
+    Action.INSTRUMENTAL_TOGGLE: "instrumental: the lead and the BVs out, or back",
+}

@@ -99,8 +99,54 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--midi", metavar="PATTERN",
                       help='MIDI inputs to listen to: a regular expression over port names, "all", '
                            '"off"; default: the rig\'s midi.input')
+    _remote_options(play)
     play.set_defaults(run=_play)
     return parser
+
+
+def _remote_options(play: argparse.ArgumentParser) -> None:
+    from player.remote.launch import REMOTE_MODES, osc_port
+
+    play.add_argument("--osc", metavar="PORT|off", type=osc_port,
+                      help="OSC control on UDP 127.0.0.1:PORT, or off; default: the rig's [osc] (9000)")
+    play.add_argument("--remote", choices=REMOTE_MODES, default="local",
+                      help="web remote: local (this machine only, the default), lan (phones on the "
+                           "network, with a token and a QR code) or off")
+    play.add_argument("--remote-port", type=int, default=8400, metavar="PORT",
+                      help="web remote port (default 8400)")
+
+
+def _start_remotes(args: argparse.Namespace, engine: object, show: object, console: Console) -> Any:
+    """OSC, the web remote and Link in this process (never the engine's); what they say is printed."""
+    from player.remote.launch import Options, start_remotes
+    from player.setlist.problems import LoadError
+    from player.setlist.rig import load_rig
+
+    try:
+        rig = load_rig(args.rig or show.rig, args.setlist)[1]  # type: ignore[attr-defined]
+    except LoadError:
+        rig = None  # the stage screen reports it
+    remotes = start_remotes(engine, show, Options(args.osc, args.remote, args.remote_port), rig)  # type: ignore[arg-type]
+    for line in remotes.said:
+        console.print(line, markup=False)
+    if remotes.qr:
+        console.print(remotes.qr, markup=False, highlight=False)
+        _wait_for_enter(console, 30.0)
+    return remotes
+
+
+def _wait_for_enter(console: Console, seconds: float) -> None:
+    """Leave the QR code on screen until Enter (or ``seconds``): the stage screen covers it."""
+    import select
+
+    console.print(f"Scan the QR code with a phone, then press Enter for the stage screen (or wait "
+                  f"{seconds:.0f} s).", markup=False)
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], seconds)
+        if ready:
+            sys.stdin.readline()
+    except (OSError, ValueError):
+        pass
 
 
 def _console() -> Console:
@@ -266,9 +312,11 @@ def _play(args: argparse.Namespace) -> int:
     midi = None if args.midi in (None, "rig") else args.midi
     engine = Engine(log=log, device=args.device, midi=midi)
     engine.start()  # before Textual runs (design.md: starting it inside the app fails)
+    remotes = _start_remotes(args, engine, show, console)
     try:
-        return run_show(show, engine, args.rig)
+        return run_show(show, engine, args.rig, remotes=remotes)
     finally:
+        remotes.close()
         engine.close()
 
 

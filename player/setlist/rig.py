@@ -153,6 +153,24 @@ class Modes(Strict):
 MODES = ("karaoke", "instrumental")  # besides "full", which drops nothing
 
 
+class OscConfig(Strict):
+    """OSC control over UDP (``player play --osc PORT|off`` overrides). OSC has no password: a
+    ``host`` other than 127.0.0.1 lets anyone on that network drive the show."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9000, ge=1, le=65535)
+
+
+class LinkConfig(Strict):
+    """Ableton Link: join the session, publish each song's tempo and start/stop; ``quantum``: beats
+    per Link bar; ``follow``: a song's start waits for the next Link bar."""
+
+    enabled: bool = False
+    quantum: int = Field(default=4, ge=1, le=32)
+    follow: bool = False
+
+
 class Rig(Strict):
     """The contents of a rig file."""
 
@@ -162,6 +180,8 @@ class Rig(Strict):
     roles: dict[Role, str] = {}
     midi: MidiConfig = MidiConfig()
     modes: Modes = Modes()
+    osc: OscConfig = OscConfig()
+    link: LinkConfig = LinkConfig()
 
     @field_validator("buses")
     @classmethod

@@ -379,7 +379,7 @@ def song_folder(show: Show, index: int) -> Path | None:
     return show.file.song_folder(row.entry)
 
 
-def run_show(show: Show, engine: object, rig: str | None = None) -> int:
+def run_show(show: Show, engine: object, rig: str | None = None, remotes: object | None = None) -> int:
     """Load the setlist into the engine (started before Textual runs), run the UI until quit."""
     engine.send(m.LoadSetlist(show.path.resolve(), rig))  # type: ignore[attr-defined]
     first = show.next_playable(-1)
@@ -387,5 +387,7 @@ def run_show(show: Show, engine: object, rig: str | None = None) -> int:
         engine.send(m.Cue(first))  # type: ignore[attr-defined]
     ready = os.environ.get("PLAYER_UI_READY_FILE")
     app = StageApp(show, LiveLink(engine), ready_file=Path(ready) if ready else None, rig=rig)
+    if remotes is not None:  # player.remote.launch.Remotes: the web remote reads the lock and pedal
+        remotes.attach(lambda: app.locked, lambda: (app.midi_port, app.midi_ok))  # type: ignore[attr-defined]
     result = app.run()
     return int(result or 0)

@@ -24,3 +24,12 @@ def test_actions_are_never_dropped_and_gains_keep_their_last_value() -> None:
 def test_a_jump_then_an_action_keeps_the_jump() -> None:
     batch = [m.Jump(section=1), m.DoAction(Action.CLICK_TOGGLE)]
     assert coalesce(batch) == batch
+
+
+def test_every_action_has_one_description_and_one_handler() -> None:
+    """A key, a pedal and a remote can never disagree: one table each, covering every action."""
+    from player.actions import DESCRIPTION
+    from player.engine.perform import ACTIONS
+
+    assert set(DESCRIPTION) == set(Action) and all(DESCRIPTION.values())
+    assert set(ACTIONS) == set(Action), set(Action) - set(ACTIONS)
