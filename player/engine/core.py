@@ -69,7 +69,7 @@ class EngineCore:
     def load(self, cmd: m.LoadSetlist) -> tuple[Rig, SetlistFile] | None:
         """Read the setlist, its rig and songs; a song that fails is reported and left out."""
         try:
-            setlist = load_setlist(Path(cmd.path))
+            setlist = cmd.setlist or load_setlist(Path(cmd.path))
             rig_file, rig = load_rig(cmd.rig or setlist.setlist.rig, Path(cmd.path))
         except LoadError as exc:
             for p in exc.problems:

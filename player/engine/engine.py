@@ -114,6 +114,8 @@ class Engine:
         self.start()
         if self._setlist is not None:
             self._put(self._setlist)
+            # The same parsed setlist as before: song ``last.song`` is the same song folder (a
+            # setlist edited on disk meanwhile waits for the performer's reload).
             if last.song >= 0:
                 self._put(m.Cue(last.song))
                 if last.position > 0 and last.rate:
@@ -146,7 +148,9 @@ class Engine:
     def send(self, command: m.Command) -> None:
         """Queue a command for the engine; applied at the next block boundary."""
         if isinstance(command, m.LoadSetlist):
-            self._setlist = command
+            command = self._read(command)
+            if command.setlist is not None or self._setlist is None:
+                self._setlist = command  # the last good version: what a restart plays
             self._mix.clear()
         elif isinstance(command, m.Cue):
             self._mix = [c for c in self._mix if not isinstance(c, (m.SetStem, m.SoloRole))]
@@ -217,6 +221,22 @@ class Engine:
         return None
 
     # --- internals -------------------------------------------------------------------------------
+    @staticmethod
+    def _read(command: m.LoadSetlist) -> m.LoadSetlist:
+        """The command with the setlist as the file holds it now (a file that does not load is
+        sent as it is: the engine reports its problems and keeps the show it has)."""
+        if command.setlist is not None:
+            return command
+        from dataclasses import replace
+
+        from player.setlist.problems import LoadError
+        from player.setlist.setlist import load_setlist
+
+        try:
+            return replace(command, setlist=load_setlist(Path(command.path)))
+        except (LoadError, OSError):
+            return command
+
     def _put(self, command: m.Command) -> None:
         if self._commands is not None:
             self._commands.put(command)

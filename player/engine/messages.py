@@ -8,6 +8,7 @@ from pathlib import Path
 
 from player.actions import Action
 from player.setlist.roles import Role
+from player.setlist.setlist import SetlistFile
 
 
 class JumpMode(IntEnum):
@@ -27,6 +28,9 @@ class Command:
 class LoadSetlist(Command):
     path: Path
     rig: str | None = None  # None: the setlist's own rig
+    # The setlist as read when the performer loaded it (``Engine.send`` fills it in): a restarted
+    # engine plays that version, not whatever the file holds by then (player.setlist.SetlistFile).
+    setlist: SetlistFile | None = None
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     from player.engine import messages as m
     from player.engine.coalesce import coalesce
     from player.engine.core import EngineCore
+    from player.engine.parent import ParentWatch
     from player.engine.status import State, StatusBlock
     from player.engine.streamer import Streamer
     from player.engine.transport import Transport
@@ -89,6 +90,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     midi_host = MidiHost(commands.put, emit, midi, status)
     core.listeners.append(midi_host)
     emit(m.EngineStarted(os.getpid()))
+    parent = ParentWatch()
     stream: Any = None
     device_name = ""
     waiting_for_device = False
@@ -98,6 +100,8 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     while running:
         batch = _take_batch(commands)
         now = time.monotonic()
+        if parent.gone(now, core.handle):  # the UI is gone: fade out, then exit
+            break
         core.begin_batch()
         for cmd in coalesce(batch):
             if isinstance(cmd, m.Shutdown):
@@ -212,6 +216,7 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
     global _reported_missing
     import sounddevice as sd
 
+    from player.engine import lock
     from player.engine.devices import find_output_device
 
     rig = core.rig
@@ -230,6 +235,9 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
         detail = "" if _reported_missing else why
         _reported_missing = True
         return None, "", detail
+    busy = lock.take(lock.device_key(device.name, device.host_api))  # one player per device
+    if busy is not None:
+        return None, "", busy
     rate = choose_rate(sd, device.index, need, rig.audio.sample_rate, int(device.default_rate))
     if rate != core.transport.rate:
         core.retarget(rate)

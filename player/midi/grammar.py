@@ -50,21 +50,130 @@ def key_of(data: list[int] | bytes) -> Key | None:
     return (kind, channel, data[1], 0)
 
 
+# Data bytes after each system common status (F0 SysEx and F7 are handled apart).
+_SYSTEM = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF4: 0, 0xF5: 0, 0xF6: 0}
+
+
+@dataclass
+class Parser:
+    """One input's byte stream -> whole messages, the way a MIDI receiver reads a cable.
+
+    rtmidi hands over what the driver delivered, which is not always one message: a pedal using
+    running status sends ``40 00`` after ``90 40 7F`` (the second Note On, velocity 0: a release),
+    and after a SysEx with no F7 rtmidi keeps appending everything that follows to it. So:
+    running status is kept per port across deliveries; any status byte that is not a real-time
+    one (F8-FF) ends a SysEx, and a SysEx still open when a delivery ends is dropped (on JACK
+    every event is a whole message) and counted in ``truncated``.
+    """
+
+    running: int = 0  # the last channel status byte (0: none)
+    truncated: int = 0  # SysEx messages cut short, dropped
+
+    def split(self, data: list[int] | bytes) -> list[list[int]]:
+        """The messages in one delivery: channel and system messages, whole SysEx, and junk runs
+        (data bytes with no status to belong to) each as one list; real-time bytes on their own."""
+        n = len(data)
+        if n and 0x80 <= data[0] < 0xF0 and n == _LENGTH[data[0] & 0xF0] and max(data[1:]) < 0x80:
+            self.running = data[0]  # the usual case: one whole channel message
+            return [list(data)]
+        out: list[list[int]] = []
+        current: list[int] = []
+        need = 0  # data bytes the current message still needs
+        sysex = False
+        junk = False
+        for b in data:
+            if b >= 0xF8:  # real time: may sit anywhere, even inside a SysEx
+                out.append([b])
+                continue
+            if b == 0xF7:
+                if sysex:
+                    current.append(b)
+                    out.append(current)
+                    current, sysex = [], False
+                continue  # a stray end of SysEx (or the host's own flush) means nothing
+            if b >= 0x80:
+                if sysex:
+                    self.truncated += 1  # a status byte ends a SysEx: it was cut short
+                    sysex = False
+                elif current:
+                    out.append(current)  # a message short of its data bytes, or a junk run
+                current, junk = [b], False
+                if b == 0xF0:
+                    sysex, self.running = True, 0
+                    continue
+                if b >= 0xF0:
+                    self.running = 0
+                    need = _SYSTEM.get(b, 0)
+                else:
+                    self.running = b
+                    need = _LENGTH[b & 0xF0] - 1
+            elif sysex or junk:
+                current.append(b)
+                continue
+            elif need > 0:
+                current.append(b)
+                need -= 1
+            elif self.running:
+                if current:
+                    out.append(current)
+                current = [self.running, b]  # running status: the status byte is implied
+                need = _LENGTH[self.running & 0xF0] - 2
+            else:
+                if current:
+                    out.append(current)
+                current, junk = [b], True
+                continue
+            if need == 0 and current and not junk:
+                out.append(current)
+                current = []
+        if sysex:
+            self.truncated += 1
+        elif current:
+            out.append(current)
+        return out
+
+
 def describe(entry: FootSwitch) -> str:
     """The entry's message in words, as the status line and MIDI learn show it."""
     channel = "any channel" if entry.channel is None else f"channel {entry.channel}"
     what = {"program_change": f"Program Change {entry.program}",
-            "control_change": f"CC {entry.control}" + ("" if entry.value == "nonzero" else
-                                                       f" = {_value_words(entry.value)}"),
+            "control_change": f"CC {entry.control}" + _cc_words(entry),
             "note_on": f"Note On {entry.note}", "note_off": f"Note Off {entry.note}"}[entry.type]
     gesture = "" if entry.gesture == "press" else f" ({entry.gesture} press)"
     return f"{what}, {channel}{gesture}"
+
+
+def _cc_words(entry: FootSwitch) -> str:
+    if entry.press_at is not None:
+        release = "" if entry.release_at is None else f", released at {entry.release_at}"
+        return f" (pressed at {entry.press_at}{release})"
+    return "" if entry.value == "nonzero" else f" = {_value_words(entry.value)}"
 
 
 def _value_words(value: int | tuple[int, int] | str) -> str:
     if isinstance(value, tuple):
         return f"{value[0]}-{value[1]}"
     return str(value)
+
+
+def _press_values(e: FootSwitch) -> range | tuple[int, ...]:
+    """The CC values that press the pedal (``press_at`` or ``value``)."""
+    if e.press_at is None:
+        return _values(e.value)
+    if e.release_at is not None and e.release_at > e.press_at:
+        return range(0, e.press_at + 1)  # reversed polarity: pressed at low values
+    return range(e.press_at, 128)
+
+
+def _release_values(e: FootSwitch, pressed: range | tuple[int, ...]) -> list[int]:
+    """The CC values that release it: ``release_at`` and below (above, when reversed), else every
+    value that does not press."""
+    if e.release_at is None:
+        down = set(pressed)
+        return [v for v in range(128) if v not in down]
+    if e.press_at is not None and e.release_at > e.press_at:
+        return list(range(e.release_at, 128))
+    return [v for v in range(0, e.release_at + 1) if v not in pressed]
 
 
 def _values(value: int | tuple[int, int] | str) -> range | tuple[int, ...]:
@@ -160,15 +269,17 @@ class Matcher:
     downs: dict[Key, Switch] = field(default_factory=dict)
     ups: dict[Key, list[Switch]] = field(default_factory=dict)
     switches: list[Switch] = field(default_factory=list)
+    quiet: set[Key] = field(default_factory=set)  # a continuous pedal between its thresholds
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def feed(self, key: Key, now: float, out: list[Fired], port: str = "") -> str:
         """Apply one message (called from the MIDI thread): "press", "release", "bounce" (a press
-        inside the debounce interval, dropped) or "" (nothing in the map). Fired actions go to ``out``."""
+        inside the debounce interval, dropped), "between" (a continuous pedal between its press
+        and release thresholds: no change) or "" (nothing in the map). Fired actions go to ``out``."""
         sw = self.downs.get(key)
         ups = self.ups.get(key)
         if sw is None and ups is None:
-            return ""
+            return "between" if key in self.quiet else ""
         with self.lock:
             if ups is not None:
                 for u in ups:
@@ -185,12 +296,14 @@ class Matcher:
 
 
 def _switch_id(e: FootSwitch) -> tuple[object, ...]:
-    return (e.type, e.channel, e.number, e.value if e.type == "control_change" else None)
+    if e.type != "control_change":
+        return (e.type, e.channel, e.number, None)
+    return (e.type, e.channel, e.number, e.value, e.press_at, e.release_at)
 
 
 def _specificity(e: FootSwitch) -> int:
     """Higher wins a message two entries both match: a given channel, then a narrower value."""
-    width = len(_values(e.value)) if e.type == "control_change" else 1
+    width = len(_press_values(e)) if e.type == "control_change" else 1
     return (0 if e.channel is None else 1000) + (128 - width)
 
 
@@ -224,27 +337,31 @@ def compile_map(config: MidiConfig, entries: list[FootSwitch]) -> Matcher:
         sw = by_id[_switch_id(e)]
         channels = range(16) if e.channel is None else (e.channel - 1,)
         kind = STATUS[e.type]
-        down_values = _values(e.value) if e.type == "control_change" else (0,)
+        down_values = _press_values(e) if e.type == "control_change" else (0,)
         for ch in channels:
             for v in down_values:
                 k = (kind, ch, e.number, v)
                 if k not in owner:
                     owner[k] = (_specificity(e), sw)
                     matcher.downs[k] = sw
-            for k in _release_keys(e, kind, ch, down_values):
+            releases = _release_keys(e, kind, ch, down_values)
+            for k in releases:
                 sw.releases = True
                 bucket = matcher.ups.setdefault(k, [])
                 if sw not in bucket:
                     bucket.append(sw)
+            if kind == CC and e.release_at is not None:  # between the thresholds: no change
+                held = set(down_values) | {k[3] for k in releases}
+                matcher.quiet.update((CC, ch, e.number, v) for v in range(128) if v not in held)
     return matcher
 
 
 def _release_keys(e: FootSwitch, kind: int, ch: int, down: range | tuple[int, ...]) -> list[Key]:
     """The messages that end a press: Note Off (or Note On velocity 0); a CC value outside the
-    press values (a momentary pedal's 0). Program Change and "any" CCs have none."""
+    press values (a momentary pedal's 0), or at ``release_at`` or below. Program Change and
+    "any" CCs have none."""
     if kind == NOTE_ON:
         return [(NOTE_OFF, ch, e.number, 0)]
     if kind == CC and len(down) < 128:
-        pressed = set(down)
-        return [(CC, ch, e.number, v) for v in range(128) if v not in pressed]
+        return [(CC, ch, e.number, v) for v in _release_values(e, down)]
     return []

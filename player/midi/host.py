@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from player.engine import messages as m
-from player.midi import jackclock, learn
+from player.midi import jackclock, jackwatch, learn
 from player.midi.clock import Clock
 from player.midi.grammar import Fired, Key, Matcher, compile_map, key_of, merge
 from player.midi.listener import Input, Inputs, choose_api
@@ -59,9 +59,11 @@ class MidiHost:
         self._learn_guard: tuple[Key | None, float] = (None, 0.0)
         self.received = 0
         self.ignored = 0  # unknown, SysEx, garbage: counted, never raised
+        self.truncated = 0  # of which SysEx cut short (dropped)
         self._seen: tuple[str, list[int], str] | None = None
         self._seen_at = 0.0
         self._next_scan = 0.0
+        self._next_flush = 0.0
         self._song: Any = None
         self._no_midi_reported = False
 
@@ -81,16 +83,28 @@ class MidiHost:
             self.output = Output(self.api, self._report_output)
         preset_input = self._rebuild()
         assert self.inputs is not None and self.output is not None
-        if self.ports == "all":
-            self.inputs.reconfigure(None, True)
-        else:
-            # ``--midi PATTERN`` overrides the rig's pattern for this run
-            pattern = self.ports if self.ports not in (None, "off") else (rig.midi.input or preset_input)
-            self.inputs.reconfigure(re.compile(pattern, re.IGNORECASE) if pattern else None,
-                                    bool(pattern))
+        self._listen(preset_input)
         self.output.configure(rig.midi.output)
         self._scan()
         self._setup_clock(rig)
+
+    def _listen(self, preset_input: str) -> None:
+        """Which inputs: ``--midi``, else the rig's pattern, else the preset's; a map with no
+        pattern at all (``preset = "sustain-pedal"`` alone) listens to every input, and says so."""
+        assert self.inputs is not None and self.rig is not None
+        if self.ports == "all":
+            self.inputs.reconfigure(None, True)
+            return
+        # ``--midi PATTERN`` overrides the rig's pattern for this run
+        pattern = self.ports if self.ports not in (None, "off") else (self.rig.midi.input or preset_input)
+        if not pattern and self.ports is None and self.matcher.switches:
+            whose = f"preset {self.preset} names none" if self.preset else "the rig names none"
+            self.emit(m.Problem(f"MIDI: no input port to listen to ({whose}): listening to every MIDI "
+                                'input. Set `input = "PART OF ITS NAME"` in the rig\'s [midi] to listen '
+                                "to one."))
+            self.inputs.reconfigure(None, True)
+            return
+        self.inputs.reconfigure(re.compile(pattern, re.IGNORECASE) if pattern else None, bool(pattern))
 
     def _setup_clock(self, rig: Rig) -> None:
         """On JACK, the sample-accurate clock process; elsewhere (or without JACK-Client) a thread
@@ -145,16 +159,28 @@ class MidiHost:
                 return
             preset_input = self._rebuild()
             if self.inputs is not None and self.ports is None and not self.rig.midi.input:
-                self.inputs.reconfigure(re.compile(preset_input, re.IGNORECASE) if preset_input
-                                        else None, bool(preset_input))
+                self._listen(preset_input)
                 self._next_scan = 0.0
             if self.preset == command.name:
                 self.emit(m.MidiSeen("", f"using MIDI preset {command.name}", "", self.ignored))
 
     # --- the MIDI thread -------------------------------------------------------------------------
     def _received(self, inp: Input, data: list[int], now: float) -> None:
-        """rtmidi's callback (JACK thread): one lookup, submit what fired, note it for the status."""
+        """rtmidi's callback (JACK thread): split what arrived into messages, take each."""
+        if len(data) == 1 and data[0] == 0xF7:
+            return  # the flush port's end of SysEx, with no SysEx open: nothing
         self.received += 1
+        parser = inp.parser
+        truncated = parser.truncated
+        for message in parser.split(data):
+            self._message(inp, message, now)
+        if parser.truncated != truncated:
+            self.ignored += parser.truncated - truncated
+            self.truncated += parser.truncated - truncated
+            self._seen = (inp.name, [0xF0], "(SysEx cut short: dropped)")
+
+    def _message(self, inp: Input, data: list[int], now: float) -> None:
+        """One message: one lookup, submit what fired, note it for the status."""
         key = key_of(data)
         if key is None:
             self.ignored += 1
@@ -196,6 +222,9 @@ class MidiHost:
         if now >= self._next_scan:
             self._next_scan = now + SCAN_S
             self._scan()
+        if now >= self._next_flush and self.inputs is not None:
+            self._next_flush = now + jackwatch.FLUSH_S
+            self.inputs.flush()
         seen = self._seen
         if seen is not None and now - self._seen_at >= SEEN_S:
             self._seen, self._seen_at = None, now
@@ -283,6 +312,8 @@ def _song_of(song: Any) -> Any:
 def _words(data: list[int]) -> str:
     """A received message as the status line shows it; never raises."""
     if data and data[0] == 0xF0:
+        if data[-1] != 0xF7:
+            return "sysex cut short (dropped)"
         return f"sysex ({len(data)} bytes, ignored)"
     try:
         import mido

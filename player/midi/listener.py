@@ -12,6 +12,7 @@ it matched; nothing in it waits for long (design.md: a callback waiting on a GIL
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from player.midi import jackwatch
+from player.midi.grammar import Parser
 from player.quiet import captured_stderr
 
 CLIENT = "stageplayer-midi"  # our JACK client names start with this; our own ports are never inputs
@@ -70,6 +73,7 @@ class Input:
     ever: bool = False
     failed: bool = False
     count: int = 0
+    parser: Parser = field(default_factory=Parser)  # running status and SysEx state of this port
 
     def callback(self, event: tuple[list[int], float], _data: object = None) -> None:
         try:
@@ -91,6 +95,9 @@ class Inputs:
     inputs: dict[str, Input] = field(default_factory=dict)
     _lister: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _watch: jackwatch.JackWatch | None = None  # JACK: port notifications and connection checks
+    _woken: threading.Event = field(default_factory=threading.Event)
+    _closed: bool = False
 
     def wanted(self, port: str) -> bool:
         if ours(port) or not self.enabled:
@@ -112,11 +119,21 @@ class Inputs:
             if not self.enabled and not self.inputs:
                 return  # listening to nothing: no JACK client for the listing either
             present = self.ports()
+            if (self.api == "UNIX_JACK" and self._watch is None and not self._closed
+                    and os.environ.get("STAGEPLAYER_MIDI_WATCH") != "off"):  # off: bench comparisons
+                self._start_watch()
             for inp in self.inputs.values():
                 if inp.connected and inp.name not in present:
                     inp.connected = False
                     _close_port(inp.rt)
                     self.report(inp.name, False, "pedal disconnected")
+                elif inp.connected and self._watch is not None and (
+                        self._watch.feeding(inp.name, _short(inp.name)) is None):
+                    # Unplugged and plugged back between two looks: the name is there, our
+                    # connection went with the old port. Connect again.
+                    inp.connected = False
+                    _close_port(inp.rt)
+                    self._reopen(inp, present)
             for port in present:
                 if not self.wanted(port):
                     continue
@@ -153,6 +170,11 @@ class Inputs:
             return False
         inp.failed = False
         inp.connected = True
+        inp.parser.running = 0  # a new cable: no running status carries over
+        if self._watch is not None:
+            ours = self._watch.feeding(inp.name, _short(inp.name))
+            if ours is not None:
+                self._watch.attach(ours)
         self.report(inp.name, True, "reconnected" if inp.ever else "connected")
         inp.ever = True
         return True
@@ -168,7 +190,35 @@ class Inputs:
                     if inp.connected:
                         self.report(name, False, "no longer listened to (rig changed)")
 
+    def _start_watch(self) -> None:
+        """JACK tells us when ports come and go: scan then, not only every half second."""
+        self._watch = jackwatch.start(CLIENT, self._woken.set)
+        if self._watch is not None:
+            threading.Thread(target=self._watching, name="midi-hotplug", daemon=True).start()
+
+    def _watching(self) -> None:
+        while True:
+            self._woken.wait()
+            self._woken.clear()
+            if self._closed:
+                return
+            try:
+                self.scan()
+            except Exception:  # noqa: BLE001 - the periodic scan tries again
+                pass
+
+    def flush(self) -> None:
+        """End a SysEx that never ended (JACK: see ``jackwatch``); called every ``FLUSH_S``."""
+        if self._watch is not None and self.inputs:
+            self._watch.flush()
+
     def close(self) -> None:
+        self._closed = True
+        self._woken.set()
+        with self._lock:  # no scan is using the watch once it is taken away under the lock
+            watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.close()
         with self._lock:
             for inp in self.inputs.values():
                 _delete(inp.rt)

@@ -118,6 +118,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
     if report.rig is not None:
         report.problems += _check_device(report.rig, report.rig_path, device)
         report.problems += _check_preset(report.rig, report.rig_path)
+        report.problems += _check_midi_input(report.rig, report.rig_path)
         if isinstance(device, Device):
             report.device = device
     setlist_text = "" if report.setlist.folder else setlist_path.read_text(encoding="utf-8")
@@ -522,3 +523,27 @@ def _check_preset(rig: Rig, rig_path: Path | None) -> list[Problem]:
     return [Problem(Severity.ERROR, f"MIDI preset {name!r} not found.", rig_path,
                     locate(text, ("midi", "preset")) if text else None, "midi.preset",
                     fix=f"use one of: {', '.join(known) or '(none installed)'}; or remove the line.")]
+
+
+def _check_midi_input(rig: Rig, rig_path: Path | None) -> list[Problem]:
+    """A foot-switch map with no port to listen to (no ``input``, a preset without one, such as
+    sustain-pedal): the player listens to every MIDI input then; say so before the show."""
+    if rig.midi.input or not (rig.midi.map or rig.midi.preset):
+        return []
+    import tomllib
+
+    preset = next((d / "midi-presets" / f"{rig.midi.preset}.toml" for d in config_dirs(rig_path)
+                   if rig.midi.preset and (d / "midi-presets" / f"{rig.midi.preset}.toml").is_file()), None)
+    if rig.midi.preset and preset is None:
+        return []  # the missing preset is an error of its own
+    try:
+        if preset is not None and tomllib.loads(preset.read_text(encoding="utf-8")).get("input"):
+            return []
+    except (OSError, ValueError):
+        return []
+    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
+    whose = f"preset {rig.midi.preset!r} names none" if rig.midi.preset else "the map names none"
+    return [Problem(Severity.WARNING, f"MIDI: no input port to listen to ({whose}): the player listens "
+                    "to every MIDI input.", rig_path, locate(text, ("midi",)) if text else None,
+                    "midi.input", fix='to listen to one controller only, set `input = "PART OF ITS NAME"` '
+                    "in [midi] (`player devices` lists the ports).")]

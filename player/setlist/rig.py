@@ -61,6 +61,11 @@ class FootSwitch(Strict):
     # Control Change value: an exact value, an inclusive [low, high] range, or "nonzero" / "any".
     # "any" suits toggle pedals that alternate 127 and 0 (every message is a press).
     value: int | tuple[int, int] | Literal["any", "nonzero"] = "nonzero"
+    # A continuous pedal (sustain, expression): pressed at ``press_at`` or more, released at
+    # ``release_at`` or less, nothing in between (hysteresis: a pedal resting near one threshold
+    # never flickers). ``press_at`` below ``release_at``: a pedal of reversed polarity.
+    press_at: int | None = Field(default=None, ge=0, le=127)
+    release_at: int | None = Field(default=None, ge=0, le=127)
     gesture: Literal["press", "long", "double"] = "press"
     action: Action
     arg: int | str | None = None
@@ -82,6 +87,13 @@ class FootSwitch(Strict):
         need = NUMBER_FIELD[self.type]
         if getattr(self, need) is None:
             raise ValueError(f"a {self.type} entry needs `{need} = N` (0-127)")
+        if (self.press_at is not None or self.release_at is not None) and self.type != "control_change":
+            raise ValueError("`press_at` and `release_at` are for control_change pedals")
+        if self.press_at is not None and self.value != "nonzero":
+            raise ValueError("give either `value` or `press_at`, not both")
+        if self.press_at is not None and self.press_at == self.release_at:
+            raise ValueError("`press_at` and `release_at` must differ (the gap between them is the "
+                             "hysteresis), e.g. press_at = 96, release_at = 32")
         if self.action in NEEDS_ARGUMENT and self.arg is None:
             raise ValueError(f"action {self.action.value!r} needs `arg` (a song number, section or role)")
         if self.gesture == "long":

@@ -6,8 +6,11 @@ The app never blocks on the engine and never exits on its errors: they become no
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -19,14 +22,17 @@ from textual.reactive import reactive
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
+from player.setlist.atomic import remove_orphans
 from player.ui.events import describe, health_note
 from player.ui.help_screen import HelpScreen
 from player.ui.keys import ALL
 from player.ui.link import FrozenLink, Link, LiveLink
+from player.ui.saver import Saver
 from player.ui.show import Show
 from player.ui.theme import STAGE
 
 POLL_HZ = 20.0
+_QUEUED = re.compile(r"next: (\d+)\b.*\(after this song\)")
 
 
 class ActionRequested(Message):
@@ -98,9 +104,18 @@ class StageApp(App[int]):
         self._quit_asked = 0.0
         self._poll_errors = 0
         self._reload_pending = False
+        self.queued: int | None = None  # a song queued while another plays (what "Next:" names)
+        self._on_disk = _stamp(show.path)  # the setlist file as last read here
+        self._disk_told: tuple[int, int] | None = None
+        self._polls = 0
+        self._next_show: Show | None = None  # reloaded with R during a song: taken when it stops
+        self._keep: Path | None = None  # the song folder to cue again after that reload
+        self._queued_during = -1  # the song that was playing when it was queued
 
     # --- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.saver = Saver(asyncio.get_running_loop().call_soon_threadsafe)
+        self.save(self._remove_orphans)  # a save killed last time left its temporary file
         self.register_theme(STAGE)
         self.theme = STAGE.name
         from player.ui.screens import SCREENS
@@ -113,6 +128,21 @@ class StageApp(App[int]):
         if self.ready_file is not None:
             self.call_after_refresh(self._mark_ready)
 
+    def on_unmount(self) -> None:
+        self.saver.close()
+
+    def save(self, job: Callable[[], str], then: Callable[[str], None] | None = None) -> None:
+        """Run ``job`` (a save; it returns what to tell) off the UI thread: an fsync may take
+        seconds. ``then(said)`` runs on the UI thread once it is done; a failure is a notice."""
+        self.saver.save(job, then, lambda said: self.notify(said, severity="error", timeout=10))
+
+    def _remove_orphans(self) -> str:
+        show = self.show
+        folders = [show.path.parent] + ([show.rig_path.parent] if show.rig_path else [])
+        if show.file is not None:
+            folders += [show.file.song_folder(row.entry) for row in show.songs if row.entry is not None]
+        return f"{len(remove_orphans(folders))} temporary file(s) of killed saves removed"
+
     def _mark_ready(self) -> None:
         """Benchmarks: the time the first frame of the performance screen was drawn."""
         assert self.ready_file is not None
@@ -124,8 +154,15 @@ class StageApp(App[int]):
             self.status = self.link.status()
             for event in self.link.events():
                 self.on_engine(event)
+            if self.queued is not None and self.status.song != self._queued_during:
+                self.queued = None  # it came (or another song did): "Next:" follows the order again
             if self._reload_pending and self.status.state is State.STOPPED:
-                self._reload_engine()
+                if self._next_show is not None:
+                    self.show, self._next_show = self._next_show, None
+                self._reload_engine(self._keep)
+            self._polls += 1
+            if self._polls % int(self.poll_hz) == 0:
+                self._watch_disk()
             self._update_screen()
         except Exception as exc:  # noqa: BLE001 - the screen must outlive any display bug on stage
             self._poll_errors += 1
@@ -156,6 +193,7 @@ class StageApp(App[int]):
     def on_engine(self, event: m.Event) -> None:
         if isinstance(event, m.ActionDone):
             self.last_action = f"{event.source}: {event.detail or event.action.value}"
+            self._follow_queue(event)
         elif isinstance(event, m.MidiPort) and event.direction == "input":
             self.midi_port, self.midi_ok = event.port, event.connected
         elif isinstance(event, m.MidiSeen):
@@ -179,6 +217,17 @@ class StageApp(App[int]):
         are shown as written, never read as Rich markup (which swallowed them)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def _follow_queue(self, done: m.ActionDone) -> None:
+        """``n n`` during a song queues song 3, not 2: the engine says which in its answer,
+        "next: 3 Title (after this song)" (``player.engine.perform``); "cued ..." means at once."""
+        if done.action not in (Action.NEXT_SONG, Action.PREVIOUS_SONG, Action.GO_TO_SONG):
+            return
+        queued = _QUEUED.match(done.detail)
+        if queued is not None:
+            self.queued, self._queued_during = int(queued.group(1)) - 1, self.status.song
+        elif done.detail.startswith("cued"):
+            self.queued = None
+
     # --- app actions -----------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -189,6 +238,37 @@ class StageApp(App[int]):
         from player.ui.show import load_show
 
         self.show = load_show(self.show.path, self.rig)
+        self._on_disk = _stamp(self.show.path)
+
+    def _watch_disk(self) -> None:
+        """Once a second: the setlist file changed by someone else? Say so, once; never reload
+        by itself (the show plays the version it has until the performer presses R)."""
+        stamp = _stamp(self.show.path)
+        if self.saver.pending or stamp == self._on_disk or stamp == self._disk_told:
+            return
+        self._disk_told = stamp
+        self.notify("The setlist changed on disk: press R to reload it (the show keeps the version "
+                    "it has until then).", severity="warning", timeout=15)
+
+    def action_reload_setlist(self) -> None:
+        """R: read the setlist file again; the cued song stays cued (found by its folder)."""
+        from player.ui.show import load_show
+
+        new = load_show(self.show.path, self.rig)
+        if new.file is None or not new.songs:
+            said = "; ".join(str(p) for p in new.problems) or "no songs in it"
+            self.notify(f"The setlist on disk cannot be loaded: {said}. The show keeps the version it "
+                        "has.", severity="error", timeout=15)
+            return
+        self._on_disk = self._disk_told = _stamp(new.path)
+        self._keep = song_folder(self.show, self.status.song)
+        if self.status.state in (State.STOPPED, State.NO_DEVICE):
+            self.show = new
+            self._reload_engine(self._keep)
+            self.notify(f"Reloaded {new.title} ({len(new.songs)} songs).", timeout=4)
+        else:
+            self._next_show, self._reload_pending = new, True
+            self.notify("Reloaded; the show takes the new setlist when this song stops.", timeout=6)
 
     def apply_setlist(self) -> None:
         """Give the engine the setlist as saved: now when stopped, else when the song stops."""
@@ -198,10 +278,14 @@ class StageApp(App[int]):
             self._reload_pending = True
             self.notify("Saved; the engine takes the new setlist when this song stops.", timeout=4)
 
-    def _reload_engine(self) -> None:
-        self._reload_pending = False
+    def _reload_engine(self, keep: Path | None = None) -> None:
+        """Load the show's setlist into the engine; cue ``keep`` (a song folder) where it now is,
+        else the first song."""
+        self._reload_pending, self._keep = False, None
         self.send(m.LoadSetlist(self.show.path.resolve(), self.rig))
-        first = self.show.next_playable(-1)
+        same = next((row.index for row in self.show.songs
+                     if keep is not None and song_folder(self.show, row.index) == keep), None)
+        first = same if same is not None else self.show.next_playable(-1)
         if first is not None:
             self.send(m.Cue(first))
 
@@ -219,6 +303,7 @@ class StageApp(App[int]):
             self.notify(f"Could not open {path}: {said}", severity="error", timeout=10)
             return False
         self.show = show
+        self._on_disk = _stamp(show.path)
         self._reload_engine()
         self.notify(f"Opened {show.title} ({len(show.songs)} songs).", timeout=3)
         return True
@@ -259,6 +344,10 @@ class StageApp(App[int]):
         self.switch_screen(name)
         self._update_screen()
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q (Textual's own quit key) follows the rule of ``q``."""
+        self.action_quit_show()
+
     def action_quit_show(self) -> None:
         if self.locked:
             self.notify("Locked for the show: press l to unlock, then q to quit.", severity="warning",
@@ -271,6 +360,23 @@ class StageApp(App[int]):
             self.notify("The show is running: press q again to quit.", severity="warning", timeout=3)
             return
         self.exit(0)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """What tells a changed file: its modification time and size (0, 0 when it cannot be read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def song_folder(show: Show, index: int) -> Path | None:
+    """The folder of song ``index``: the song's identity, whatever its place in the order."""
+    row = show.song(index)
+    if row is None or row.entry is None or show.file is None:
+        return None
+    return show.file.song_folder(row.entry)
 
 
 def run_show(show: Show, engine: object, rig: str | None = None) -> int:

@@ -13,6 +13,8 @@ def describe(event: m.Event) -> Said | None:
     if isinstance(event, m.FileError):
         return (f"File problem: {event.message}. The song plays without it; fix the file "
                 "(player check lists the problems).", "warning", 10)
+    if isinstance(event, m.DeviceLost) and event.detail.startswith("in use by"):
+        return f"Audio device {event.device}: {event.detail}.", "error", 30
     if isinstance(event, m.DeviceLost):
         return (f"Audio device lost ({event.device}){': ' + event.detail if event.detail else ''}. "
                 "Reconnect it: the show waits and comes back on the same song, stopped.", "error", 30)

@@ -67,6 +67,7 @@ APP: tuple[Key, ...] = (
         edits=True),
     Key("f6", "F6", "Setup: audio device, rig, output test tones", app_action="screen('setup')",
         edits=True),
+    Key("R", "R", "Reload the setlist from disk (the cued song stays cued)", app_action="reload_setlist"),
     Key("q", "q", "Quit (twice while playing; not while locked)", app_action="quit_show", footer="Quit"),
 )
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from player.engine import messages as m
 from player.engine.status import Status
 from player.setlist.roles import Role
-from player.setlist.saving import Level, SaveError, save_entry_muted_roles, save_stem_levels
+from player.setlist.saving import Level, save_entry_muted_roles, save_stem_levels
 from player.ui.changing import Changing
 from player.ui.show import SongRow
 from player.ui.strip import Strip
@@ -226,14 +226,14 @@ class MixerScreen(Screen):
         if not changed:
             self.app.notify("Nothing to save: the levels are as in the song file.", timeout=3)
             return
-        try:
-            said = save_stem_levels(song.folder, changed)
-        except SaveError as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
-            return
-        self._saved.update(changed)
-        self.app.reload_show()
-        self.app.notify(said, timeout=4)
+        folder = song.folder
+
+        def saved(said: str) -> None:
+            self._saved.update(changed)
+            self.app.reload_show()
+            self.app.notify(said, timeout=4)
+
+        self.app.save(lambda: save_stem_levels(folder, changed), saved)
 
     def action_save_entry(self) -> None:
         song = self._song_row()
@@ -241,10 +241,10 @@ class MixerScreen(Screen):
             return
         roles = [r for r in Role if (group := [s for s in self._strips if s.role is r])  # type: ignore[attr-defined]
                  and all(s.mute for s in group)]
-        try:
-            said = save_entry_muted_roles(self.app.show.path, song.index, roles)
-        except SaveError as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
-            return
-        self.app.reload_show()
-        self.app.notify(said, timeout=4)
+        path, index = self.app.show.path, song.index
+
+        def saved(said: str) -> None:
+            self.app.reload_show()
+            self.app.notify(said, timeout=4)
+
+        self.app.save(lambda: save_entry_muted_roles(path, index, roles), saved)

@@ -69,7 +69,7 @@ class PerformanceScreen(Screen):
         badge.update_from(status)
         big.update_from(status, song, here)
         timeline.update_from(status, song, here)
-        setlist.update_from(status, show)
+        setlist.update_from(status, show, app.queued)
         last.show(app.last_action, lambda: app.last_action)
         line.update_from(status, app.midi_port, app.midi_ok, app.midi_last, app.locked, app.live)
         self._mode.update_mode(app.mode)

@@ -16,7 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Static
 
 from player.setlist.check import ShowReport, SongReport, check_show
 from player.setlist.problems import Severity
-from player.setlist.saving import SaveError, add_song, save_order
+from player.setlist.saving import add_song, save_order
 from player.ui.changing import Changing
 from player.ui.path_prompt import PathPrompt
 
@@ -165,12 +165,8 @@ class SetlistScreen(Screen):
         if not self.dirty:
             self.app.notify("Nothing to save.", timeout=2)
             return
-        try:
-            said = save_order(self.app.show.path, self.order, self.skips)
-        except SaveError as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
-            return
-        self._after_save(said)
+        path, order, skips = self.app.show.path, list(self.order), dict(self.skips)
+        self.app.save(lambda: save_order(path, order, skips), self._after_save)
 
     def _after_save(self, said: str) -> None:
         self.app.reload_show()
@@ -187,14 +183,14 @@ class SetlistScreen(Screen):
         def added(path: str | None) -> None:
             if not path:
                 return
-            try:
-                if self.dirty:
-                    save_order(self.app.show.path, self.order, self.skips)
-                said = add_song(self.app.show.path, Path(path))
-            except SaveError as exc:
-                self.app.notify(str(exc), severity="error", timeout=10)
-                return
-            self._after_save(said)
+            setlist, order, skips, dirty = self.app.show.path, list(self.order), dict(self.skips), self.dirty
+
+            def save() -> str:
+                if dirty:
+                    save_order(setlist, order, skips)
+                return add_song(setlist, Path(path))
+
+            self.app.save(save, self._after_save)
 
         self.app.push_screen(PathPrompt("Song folder to add (a folder with song.toml, or just stems):",
                                         "path/to/song-folder"), added)

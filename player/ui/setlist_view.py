@@ -12,9 +12,13 @@ from player.ui.show import Show, clock
 class SetlistView(Changing):
     """Repaints when the song changes and once a second for the set's time left."""
 
-    def update_from(self, status: Status, show: Show) -> None:
+    def update_from(self, status: Status, show: Show, queued: int | None = None) -> None:
+        """``queued``: the song the performer queued during this one (it comes next)."""
         current = status.song
-        nxt = show.next_playable(current) if current >= 0 else show.next_playable(-1)
+        if queued is not None and show.song(queued) is not None:
+            nxt: int | None = queued
+        else:
+            nxt = show.next_playable(current) if current >= 0 else show.next_playable(-1)
         left = int(show.seconds_left(current, status.seconds))
         height = max(self.size.height - 2, 1)
         width = max(self.size.width - 2, 20)

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from player.engine import messages as m
 from player.setlist.problems import LoadError
 from player.setlist.rig import config_dirs, rig_path
-from player.setlist.saving import SaveError, set_rig_device
+from player.setlist.saving import set_rig_device
 
 if TYPE_CHECKING:
     from player.ui.app import EngineEvent, StageApp
@@ -129,12 +129,15 @@ class SetupScreen(Screen):
         name = self.devices[int(event.option.id or 0)][0]
         try:
             path = rig_path(self.app.rig or self.app.show.rig, self.app.show.path)
-            said = set_rig_device(path, name.split(" (")[0])
-        except (SaveError, LoadError) as exc:
+        except LoadError as exc:
             self.app.notify(str(exc), severity="error", timeout=10)
             return
-        self.app.notify(said, timeout=4)
-        self.app.apply_setlist()
+
+        def saved(said: str) -> None:
+            self.app.notify(said, timeout=4)
+            self.app.apply_setlist()
+
+        self.app.save(lambda: set_rig_device(path, name.split(" (")[0]), saved)
 
     @on(OptionList.OptionSelected, "#rigs")
     def _rig(self, event: OptionList.OptionSelected) -> None:

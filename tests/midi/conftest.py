@@ -8,6 +8,8 @@ player); the ``host`` fixture is the player's ``MidiHost`` as the engine process
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -82,37 +84,55 @@ class Pedal:
 
 
 class RawPedal(Pedal):
-    """A pedal sending any bytes at all (JACK-Client): rtmidi refuses to send malformed messages."""
+    """A pedal sending any bytes at all (rtmidi refuses to send malformed messages).
+
+    It is a JACK-Client client in a process of its own: its process callback is Python, and JACK
+    cancels a client's process thread on deactivation; cancelled while it waited for this test
+    process's GIL, it left the GIL's mutex held by a dead thread (a hang seen here). Unplugging
+    kills the process, as pulling a cable kills a device.
+    """
 
     def plug(self) -> None:
-        import queue
-
-        import jack
-
-        self.pending: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        self.client = jack.Client(self.name, no_start_server=True)
-        self.out = self.client.midi_outports.register("out")
-
-        @self.client.set_process_callback
-        def _process(frames: int) -> None:
-            self.out.clear_buffer()
-            offset = 0
-            while not self.pending.empty() and offset < frames:
-                self.out.write_midi_event(offset, self.pending.get_nowait())
-                offset += 1
-
-        self.client.activate()
+        self.proc = subprocess.Popen([sys.executable, "-c", _RAW_PEDAL, self.name], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        ready = self.proc.stdout.readline()
+        assert ready.strip() == "ready", f"the raw pedal did not start: {ready!r}"
         self.rt = True
 
     def unplug(self) -> None:
         if self.rt is not None:
-            self.client.deactivate()
-            self.client.close()
+            self.proc.kill()
+            self.proc.wait(10)
             self.rt = None
 
     def send(self, *data: int, pause: float = 0.03) -> None:
-        self.pending.put(bytes(data))
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(bytes(data).hex() + "\n")
+        self.proc.stdin.flush()
         time.sleep(pause)
+
+
+_RAW_PEDAL = """
+import queue, sys
+import jack
+pending = queue.SimpleQueue()
+client = jack.Client(sys.argv[1], no_start_server=True)
+out = client.midi_outports.register("out")
+
+@client.set_process_callback
+def process(frames):
+    out.clear_buffer()
+    offset = 0
+    while not pending.empty() and offset < frames:
+        out.write_midi_event(offset, pending.get_nowait())
+        offset += 1
+
+client.activate()
+print("ready", flush=True)
+for line in sys.stdin:
+    pending.put(bytes.fromhex(line.strip()))
+"""
 
 
 class Host:

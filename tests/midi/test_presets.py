@@ -12,7 +12,10 @@ import pytest
 from player.actions import Action as A
 from player.engine import messages as m
 from player.midi.presets import available, load_preset
+from player.setlist.check import check_show
+from player.setlist.problems import Severity
 from tests.midi.conftest import Host, Pedal, test_rig, wait_connected
+from tests.setlist.test_check import RIG, SIXTEEN, problems, show  # noqa: F401 - ``show`` is a fixture
 
 
 def use(host: Host, pedal: Pedal, preset: str, **midi: object) -> None:
@@ -101,6 +104,46 @@ def test_sustain_pedal_single_double_long_and_half_damper(host: Host, pedal: Ped
     assert host.take(0.7) == [(A.PLAY, None)]
 
 
+def test_sustain_pedal_resting_near_the_middle_or_dipping_in_a_slow_press_is_one_press(
+        host: Host, pedal: Pedal) -> None:
+    use(host, pedal, "sustain-pedal")
+    for value in (62, 66) * 8:  # resting half down; each change past the debounce interval
+        pedal.cc(64, value, pause=0.15)
+    assert host.take(0.7) == [], "a resting pedal fired actions"
+    pedal.cc(64, 0, pause=0.2)
+    for value in (10, 40, 70, 100, 50, 110, 127):  # a slow press with one dip
+        pedal.cc(64, value, pause=0.15)
+    pedal.cc(64, 0)
+    assert host.take(0.7) == [(A.PLAY, None)]
+    assert host.midi.ignored == 0, "values between the thresholds are the pedal's, not junk"
+
+
+def test_press_and_release_thresholds_of_a_rig_entry(host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(debounce_ms=100, map=[
+        {"type": "control_change", "control": 11, "press_at": 100, "release_at": 20,
+         "action": "next_song"},
+        {"type": "control_change", "control": 12, "press_at": 20, "release_at": 100,
+         "action": "stop"}]))  # reversed polarity
+    wait_connected(host, pedal.port)
+    for value in (90, 101, 50, 101, 10, 110):  # press, no release at 50, released at 10, press
+        pedal.cc(11, value, pause=0.15)
+    for value in (127, 30, 10, 50, 10):  # pressed at 10: one press (50 is no release)
+        pedal.cc(12, value, pause=0.15)
+    assert host.take() == [(A.NEXT_SONG, None), (A.NEXT_SONG, None), (A.STOP, None)]
+
+
+@pytest.mark.parametrize(("entry", "says"), [
+    ({"type": "program_change", "program": 1, "press_at": 96, "action": "stop"}, "control_change"),
+    ({"type": "control_change", "control": 64, "press_at": 64, "release_at": 64, "action": "stop"},
+     "must differ"),
+    ({"type": "control_change", "control": 64, "value": 127, "press_at": 96, "action": "stop"},
+     "either"),
+])
+def test_bad_thresholds_are_refused_with_a_reason(entry: dict, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        test_rig(map=[entry])
+
+
 def test_note_on_velocity_zero_is_a_release(host: Host, pedal: Pedal, tmp_path: Path) -> None:
     host.configure(test_rig(map=[{"type": "note_on", "note": 60, "action": "next_section"},
                                  {"type": "note_on", "note": 60, "gesture": "long",
@@ -138,3 +181,22 @@ def test_every_preset_is_in_the_documentation_table() -> None:
     table = (Path(__file__).resolve().parents[2] / "docs" / "midi.md").read_text()
     for name in available():
         assert f"| `{name}` |" in table, f"docs/midi.md: add {name} to the presets table"
+
+
+def test_a_preset_without_an_input_pattern_listens_to_every_input_and_says_so(
+        host: Host, pedal: Pedal) -> None:
+    host.configure(test_rig(input="", preset="sustain-pedal"))
+    said = host.wait_event(m.Problem, lambda e: "listening to every MIDI input" in e.message)
+    assert said is not None and "sustain-pedal" in said.message, host.events
+    wait_connected(host, pedal.port)
+    pedal.tap(64)
+    assert host.take(0.7) == [(A.PLAY, None)]
+
+
+def test_check_warns_when_the_rig_names_no_midi_input(show: Path) -> None:  # noqa: F811
+    rig = show.parent.parent / "config" / "rig.toml"
+    rig.write_text(RIG + '[midi]\npreset = "sustain-pedal"\n')
+    [warning] = [w for w in problems(check_show(show, device=SIXTEEN), Severity.WARNING) if "MIDI" in w]
+    assert "listens to every MIDI input" in warning and "midi.input" in warning
+    rig.write_text(RIG + '[midi]\npreset = "sustain-pedal"\ninput = "Keystation"\n')
+    assert not [w for w in problems(check_show(show, device=SIXTEEN), Severity.WARNING) if "MIDI" in w]

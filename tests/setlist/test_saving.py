@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from player.actions import Action
+from player.engine import messages as m
 from player.setlist.saving import Level, add_song, save_order, save_stem_levels
 from player.setlist.song import load_song
+from player.ui.app import StageApp
+from player.ui.link import FrozenLink, idle_status
+from player.ui.show import load_show
 from tests.conftest import ROOT, write_stem
 from tests.ui.conftest import make_setlist
+from tests.ui.screen import screen_text
+from tests.ui.test_pilot import until
 
 # Runs a save in a child that is killed (SIGKILL, no cleanup) the moment it renames the temporary file
 # over the target: the audit hook sees ``os.rename`` (raised by ``os.replace``) before it happens.
@@ -43,6 +55,50 @@ def test_killed_between_write_and_rename_leaves_the_old_setlist_whole(tmp_path: 
     # The next save works and replaces the file in one piece.
     save_order(setlist, [2, 1, 0], {})
     assert [s["path"] for s in tomllib.loads(setlist.read_text())["songs"]] == ["charlie", "bravo", "alpha"]
+    # The next start removes the orphan; the temporary file of a live process stays.
+    live = tmp_path / "alpha" / f".song.toml.{os.getpid()}.tmp"
+    live.write_text("a save under way")
+    asyncio.run(_start(setlist, lambda: not left[0].exists()))
+    assert live.exists()
+
+
+async def _start(setlist: Path, ok) -> None:
+    app = StageApp(load_show(setlist), FrozenLink())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, ok, "the orphan removed at start")
+
+
+def test_a_slow_disk_never_holds_up_the_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save whose fsync takes seconds: Space plays meanwhile; the save then lands."""
+    setlist = make_setlist(tmp_path, seconds=0.5)
+    gate, entered, timed_out = threading.Event(), threading.Event(), []
+    real = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        entered.set()
+        if not gate.wait(8.0):
+            timed_out.append(fd)  # nobody opened the gate: the keys were held up meanwhile
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    asyncio.run(_slow_save(setlist, gate, entered))
+    assert not timed_out, "Space was taken only after the save"
+    assert "muted_roles" not in setlist.read_text()  # saved (nothing muted): the file is whole
+
+
+async def _slow_save(setlist: Path, gate: threading.Event, entered: threading.Event) -> None:
+    link = FrozenLink(idle_status(song=0))
+    app = StageApp(load_show(setlist), link)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen is app.get_screen("mixer"), "the mixer")
+        await pilot.press("W")  # save to the setlist entry
+        await until(pilot, entered.is_set, "the save under way")
+        await pilot.press("space")
+        await until(pilot, lambda: any(isinstance(c, m.DoAction) and c.action is Action.PLAY_PAUSE
+                                       for c in link.sent), "Space taken during the save")
+        gate.set()
+        await until(pilot, lambda: "Saved to the setlist entry 1" in screen_text(app), "the save done")
 
 
 def test_order_skip_and_add_keep_comments(tmp_path: Path) -> None:
