@@ -336,10 +336,6 @@ class StageApp(App[int]):
             self.switch_screen(name)
             self._update_screen()
 
-    async def action_quit(self) -> None:
-        """Ctrl+Q (Textual's own quit key) follows the rule of ``q``."""
-        self.action_quit_show()
-
     def action_lyrics(self) -> None:
         """The full-screen lyrics view, or back to the performance screen; allowed while locked."""
         if isinstance(self.screen, HelpScreen):
@@ -347,6 +343,10 @@ class StageApp(App[int]):
         name = "performance" if self.screen is self.get_screen("lyrics") else "lyrics"
         self.switch_screen(name)
         self._update_screen()
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q (Textual's own quit key) follows the rule of ``q``."""
+        self.action_quit_show()
 
     def action_quit_show(self) -> None:
         if self.locked:

@@ -89,6 +89,19 @@ def engine(jack_server: JackServer, tmp_path: Path) -> Iterator[Engine]:
     eng.close()
 
 
+def load_one(engine: Engine, folder: Path, song: str, rig: str, entry: str = "") -> list[m.Event]:
+    """A one-song setlist with its own rig, loaded and cued; the events seen until the song loaded."""
+    (folder / "rig.toml").write_text('[audio]\ndevice = "system"\n' + rig)
+    setlist = folder / "set.toml"
+    setlist.write_text(f'title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "{song}"\n{entry}')
+    engine.send(m.LoadSetlist(setlist))
+    engine.send(m.Cue(0))
+    seen: list[m.Event] = []
+    assert engine.wait_for(m.SongLoaded, 15, seen) or any(isinstance(e, m.SongLoaded) for e in seen)
+    assert any(isinstance(e, m.DeviceBack) for e in seen) or engine.wait_for(m.DeviceBack, 10, seen)
+    return seen
+
+
 def test_karaoke_toggle_while_playing_silences_the_lead_and_the_click_goes_on(
         engine: Engine, jack_server: JackServer, tmp_path: Path) -> None:
     song = tmp_path / "song"
@@ -99,15 +112,8 @@ def test_karaoke_toggle_while_playing_silences_the_lead_and_the_click_goes_on(
     (song / "song.toml").write_text('title = "S"\n[generate]\nclick = "off"\n'
                                     '[[stems]]\nfile = "click.wav"\nrole = "click"\n'
                                     '[[stems]]\nfile = "lead.wav"\nrole = "lead"\n')
-    (tmp_path / "rig.toml").write_text('[audio]\ndevice = "system"\n[buses]\nin_ears = [1]\nvox = [2]\n'
-                                       '[roles]\nclick = "in_ears"\nlead = "vox"\nother = "in_ears"\n')
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "song"\n')
-    engine.send(m.LoadSetlist(setlist))
-    engine.send(m.Cue(0))
-    seen: list[m.Event] = []
-    assert engine.wait_for(m.DeviceBack, 10, seen) or any(isinstance(e, m.DeviceBack) for e in seen)
-    assert engine.wait_for(m.SongLoaded, 10, seen) or any(isinstance(e, m.SongLoaded) for e in seen)
+    load_one(engine, tmp_path, "song", '[buses]\nin_ears = [1]\nvox = [2]\n'
+             '[roles]\nclick = "in_ears"\nlead = "vox"\nother = "in_ears"\n')
     recorder = Recorder(jack_server, 3.0)
     recorder.start()
     engine.send(m.Play())
@@ -137,16 +143,10 @@ def test_karaoke_of_a_one_file_song_plays_the_vocal_reduction_through_jack(
     centre = 0.3 * np.sin(2 * np.pi * 900 * t) + 0.3 * np.sin(2 * np.pi * 55 * t)
     sf.write(str(song / "Whole Take.wav"), np.stack([centre, centre], 1).astype(np.float32), 48000,
              subtype="FLOAT")
-    (tmp_path / "rig.toml").write_text('[audio]\ndevice = "system"\n[buses]\nmain = [1, 2]\n'
-                                       '[roles]\nother = "main"\nclick = "none"\nguide = "none"\n')
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "rig.toml"\n[[songs]]\npath = "take"\nmode = "karaoke"\n')
-    engine.send(m.LoadSetlist(setlist))
-    engine.send(m.Cue(0))
-    seen: list[m.Event] = []
-    assert engine.wait_for(m.SongLoaded, 15, seen) or any(isinstance(e, m.SongLoaded) for e in seen)
-    changed = engine.wait_for(m.ModeChanged, 5, seen) or next(
-        (e for e in seen if isinstance(e, m.ModeChanged)), None)
+    seen = load_one(engine, tmp_path, "take", '[buses]\nmain = [1, 2]\n'
+                    '[roles]\nother = "main"\nclick = "none"\nguide = "none"\n', 'mode = "karaoke"\n')
+    changed = next((e for e in seen if isinstance(e, m.ModeChanged)), None) or engine.wait_for(
+        m.ModeChanged, 5, seen)
     assert changed is not None and changed.mode == "karaoke" and changed.reduced
     recorder = Recorder(jack_server, 3.0)
     recorder.start()

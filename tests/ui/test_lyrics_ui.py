@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from player.engine import messages as m
 from player.engine.engine import Engine
@@ -76,6 +77,10 @@ def test_lyrics_view_toggles_and_works_while_locked(lyric_setlist: Path) -> None
 
 
 # --- through the real engine ----------------------------------------------------------------------
+async def cued(pilot: Pilot, engine: Engine) -> None:
+    await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+
+
 def live(engine: Engine, setlist: Path) -> StageApp:
     engine.send(m.LoadSetlist(setlist.resolve()))
     engine.send(m.Cue(0))
@@ -90,7 +95,7 @@ def test_jump_to_the_chorus_shows_its_line_and_a_vamp_repeats_the_lines(
 async def _jump_and_vamp(engine: Engine, setlist: Path) -> None:
     app = live(engine, setlist)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await cued(pilot, engine)
         await pilot.press("space")
         await until(pilot, lambda: "verse line one" in screen_text(app), "the first line while playing")
         await pilot.press("right")  # next section: the chorus, at the next bar (2 s)
@@ -113,7 +118,7 @@ def test_enhanced_lrc_highlight_moves_word_by_word(engine: Engine, lyric_setlist
 async def _words(engine: Engine, setlist: Path) -> None:
     app = live(engine, setlist)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await cued(pilot, engine)
         engine.send(m.Seek(seconds=5.5))
         await until(pilot, lambda: engine.status().seconds >= 5.4, "at 5.5 s")
         await pilot.press("L")
@@ -152,7 +157,7 @@ def test_karaoke_key_shows_the_mode_and_a_one_file_song_says_vocal_reduction(
 async def _karaoke(engine: Engine, setlist: Path) -> None:
     app = live(engine, setlist)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device), "cued")
+        await cued(pilot, engine)
         await pilot.press("k")
         await until(pilot, lambda: "KARAOKE" in screen_text(app) and "lead out" in screen_text(app),
                     "the mode in large letters")
@@ -173,8 +178,7 @@ def test_count_in_shows_get_ready_then_the_first_line(engine: Engine, lyric_setl
     async def go() -> None:
         app = live(engine, lyric_setlist)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
-                        "cued")
+            await cued(pilot, engine)
             await pilot.press("space")
             await until(pilot, lambda: "GET READY" in screen_text(app), "get ready in the count-in")
             assert "next: verse line one" in screen_text(app)
@@ -194,8 +198,7 @@ def test_a_live_segue_hands_the_lyrics_over_to_the_next_song(engine: Engine, tmp
     async def go() -> None:
         app = live(engine, setlist)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: engine.status().song == 0 and bool(engine.status().device),
-                        "cued")
+            await cued(pilot, engine)
             engine.send(m.Seek(seconds=4.0))
             await until(pilot, lambda: engine.status().seconds >= 3.9, "at 4 s")
             await pilot.press("space")
