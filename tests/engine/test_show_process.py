@@ -79,7 +79,7 @@ def test_the_engine_fades_out_and_exits_when_the_ui_is_gone(jack_server: JackSer
         recorder = Recorder(jack_server, 30.0)
         recorder.start()
         os.write(master, b" ")  # Space: play
-        _wait(lambda: recorder.pos > 0 and np.abs(recorder.data[:, :recorder.pos]).max() > 0.1,
+        _wait(lambda: recorder.pos > 0 and np.abs(recorder.data[:6, :recorder.pos]).max() > 0.1,
               "the song audible")
         killed_at = time.monotonic()
         os.kill(ui.pid, how)
@@ -92,7 +92,9 @@ def test_the_engine_fades_out_and_exits_when_the_ui_is_gone(jack_server: JackSer
         recorder.done.set()
         recorder.wait(1)
         print(f"engine gone {gone_s:.2f} s after the UI's {how.name}")
-        assert after.shape[1] > 0 and np.abs(after).max() < 1e-4, "the music plays on"
+        # The rig's outputs 1-6 (an output nobody plays repeats an earlier test's last buffer).
+        loud = [i + 1 for i in range(6) if np.abs(after[i]).max() >= 1e-4]
+        assert after.shape[1] > 0 and not loud, f"the music plays on: outputs {loud}"
     finally:
         if ui.poll() is None:
             ui.kill()
