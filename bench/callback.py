@@ -27,8 +27,8 @@ from bench.common import header, ratio, summary, table
 from player.engine.deck import Deck, DeckStats
 from player.engine.mixer import Mixer, StemLevel, build_matrix
 from player.engine.ring import StemRing
-from player.engine.status import State, StatusBlock
-from player.engine.transport import Transport, Voice
+from player.engine.status import StatusBlock
+from player.engine.transport import NOW, Transport, Voice
 from player.setlist.rig import Rig
 
 RATE = 48000
@@ -151,9 +151,7 @@ class Config:
     def _transport(self, status: StatusBlock) -> Transport:
         """A transport already playing at full level (as after play + fade-in)."""
         t = Transport(OUTPUTS, self.frames, RATE, status)
-        t.active = True
-        t.env = t.env_target = 1.0
-        t.state = State.PLAYING
+        t.request(1.0, 0.0, start=1.0)  # what play() asks: the first block takes it
         return t
 
     def prep_empty(self) -> Args:
@@ -176,9 +174,12 @@ class Config:
         self.flip ^= 1
         a.mixer.set_gains(self.matrices[self.flip])
         b.mixer.set_gains(self.matrices[1 - self.flip])
-        t.current, t.incoming = a, b
-        t.active = True
-        t.env, t.env_target, t.env_step = 0.5, 1.0, 1e-6
+        # A jump landing now: b takes over from a on this block's first row, with a's crossfade
+        # spilling past the block (3 ms > 128 frames), while the master fades in from half level.
+        t.current, t.pending, t.pending_at, t.outgoing = a, b, NOW, None
+        a.started = b.started = True
+        t.env = 0.5
+        t.request(1.0, 1000.0)
         return self.args
 
     def kinds(self) -> dict[str, tuple[Callable[..., object], Callable[[], Args]]]:
@@ -195,8 +196,11 @@ class Config:
         if self.transport.dropped or not self.transport.callbacks:
             found.append(f"steady dropped {self.transport.dropped} of {self.transport.callbacks} blocks")
         b = self.busy
-        if not b.callbacks or not b.crossfades == b.dropped == b.callbacks:
-            found.append(f"busy: {b.crossfades} crossfades, {b.dropped} masked of {b.callbacks} blocks")
+        if not b.callbacks or not b.jumps == b.dropped == b.callbacks:
+            found.append(f"busy: {b.jumps} crossfades, {b.dropped} masked of {b.callbacks} blocks")
+        if self.transport.faults or b.faults:
+            found.append(f"callback faults: steady {self.transport.faults}, busy {b.faults} "
+                         f"({self.transport.fault or b.fault!r})")
         if not np.any(self.outdata):
             found.append("output silent")
         return found
@@ -341,6 +345,8 @@ def main() -> None:
         print(f"Python-level allocation per callback (tracemalloc, {alloc_calls} calls; informative): "
               "peak = bytes live at once beyond the start of the call, net = retained after it")
         print(table(alloc_rows))
+    if problems:
+        raise SystemExit("a scenario did not happen as described: these figures do not measure it")
 
 
 if __name__ == "__main__":

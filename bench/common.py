@@ -12,9 +12,11 @@ import platform
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: run benches from it as `python -m bench.NAME`
 QUANTILES = (("p50", 50.0), ("p99", 99.0), ("p99.9", 99.9), ("max", 100.0))
 
 

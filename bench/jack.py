@@ -1,7 +1,8 @@
 """Bench helpers: a private JACK server, a recorder of its monitor ports, generated media, figures.
 
-Import it as ``bench.jack`` (the bench scripts put the checkout on ``sys.path`` and take ``bench/``
-off it, so that ``import jack`` below is the JACK-Client package and not this file).
+Import it as ``bench.jack``; run the benches from the checkout as ``python -m bench.NAME``. (Run as a
+file, ``python bench/NAME.py`` would put ``bench/`` on ``sys.path`` and this file would shadow the
+JACK-Client package that ``import jack`` means.) The server itself is the tests' (``tests.support``).
 
 Rules from design.md that this module enforces:
 - one private server per run (unique ``-n`` name), ``--realtime`` when root, stdio redirected to a
@@ -29,11 +30,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-RATE = 48000
-OUTPUTS = 16
+from tests.support import jackserver
+
+RATE = jackserver.RATE
+OUTPUTS = jackserver.OUTPUTS
 COUNTER_PERIOD = 1 << 21  # frames before the counter wraps (43.7 s at 48 kHz; a multiple of any block)
 COUNTER_SCALE = float(1 << 23)  # 24-bit PCM full scale
 COUNTER_OUTPUT = 7  # 1-based output the bench rig routes the counter stem ("click.*") to, alone
@@ -82,7 +86,9 @@ def use_server(name: str) -> None:
 
 
 class Server:
-    """``jackd -n NAME [--realtime -P 70] -d dummy -r 48000 -p FRAMES -P 16 -C 2 -m``."""
+    """``jackd -n NAME [--realtime -P 70] -d dummy -r 48000 -p FRAMES -P 16 -C 2 -m``, started and
+    stopped as the tests' server is (``tests.support.jackserver``), retrying while the machine's
+    table of JACK servers is full."""
 
     def __init__(self, frames: int, workdir: Path, name: str | None = None) -> None:
         self.frames = frames
@@ -90,66 +96,72 @@ class Server:
         self.workdir = workdir
         self.log = workdir / f"jackd-{self.name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.realtime = os.geteuid() == 0
+        self.realtime = jackserver.realtime()
 
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
+    @property
+    def mode(self) -> str:
+        """What the run header says about scheduling (design.md: without realtime the dummy drops)."""
+        return "realtime" if self.realtime else "NOT realtime"
+
+    def __str__(self) -> str:
+        return f"jackd {self.name} pid {self.pid}, {self.mode}"
+
     def start(self) -> Server:
-        jackd = shutil.which("jackd")
-        if jackd is None:
-            raise RuntimeError("jackd is not installed: apt-get install jackd2")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        rt = ["--realtime", "-P", "70"] if self.realtime else ["--no-realtime"]
-        cmd = [jackd, "-n", self.name, *rt, "-d", "dummy", "-r", str(RATE), "-p", str(self.frames),
-               "-P", str(OUTPUTS), "-C", "2", "-m"]
-        env = {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
-        for attempt in range(6):
-            with open(self.log, "wb") as out:  # jackd inherits fds: never give it our pipes
-                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                             stderr=subprocess.STDOUT, start_new_session=True,
-                                             close_fds=True)
-            waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, capture_output=True,
-                                    stdin=subprocess.DEVNULL)
-            if waited.returncode == 0 and self.proc.poll() is None:
-                return self
-            self.stop()
-            text = self.log.read_text(errors="replace")
-            # libjack registers at most 8 servers at once, machine-wide: other people's test
-            # servers can fill the table for a while.
-            if "Too many servers" not in text or attempt == 5:
-                raise RuntimeError(f"jackd did not start: {' '.join(cmd)}\n{text}")
-            print("  (jackd: too many servers active on this machine; retrying in 5 s)", flush=True)
-            time.sleep(5)
+        self.proc = jackserver.start(self.name, self.log, block=self.frames, attempts=6)
         return self
 
     def stop(self) -> None:
         """By PID, after the clients went (PortAudio aborts at exit if its server vanished)."""
-        if "sounddevice" in sys.modules:
-            sys.modules["sounddevice"]._terminate()
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        if self.proc is not None:
+            jackserver.stop(self.proc)
 
     def xrun_lines(self) -> int:
         """Lines in jackd's log that report an xrun or a late driver cycle."""
-        try:
-            text = self.log.read_text(errors="replace").lower()
-        except OSError:
-            return 0
-        return sum(1 for line in text.splitlines() if "xrun" in line or "delay of" in line)
+        return jackserver.xrun_lines(self.log)
 
     def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def private_server(frames: int, workdir: Path) -> Server:
+    """A started server that this process, and every process it starts from now on, plays to."""
+    server = Server(frames, workdir)
+    use_server(server.name)
+    return server.start()
+
+
+def clean_up(work: Path, keep: bool) -> None:
+    """Remove a bench's work folder, or say where it was kept (``--keep``)."""
+    if keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def tear_down(server: Server, work: Path, keep: bool, *clients: Any) -> None:
+    """Close the clients still open (None: not started or already closed), in order; then the server,
+    never before them; then the work folder."""
+    for client in clients:
+        if client is not None:
+            client.close()
+    server.stop()
+    clean_up(work, keep)
+
+
+def end_process(proc: Any, timeout: float) -> None:
+    """Wait up to ``timeout`` s for a child process (told to stop) to exit, then kill it."""
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5)
 
 
 # --- the recorder ---------------------------------------------------------------------------------
@@ -159,7 +171,7 @@ class Server:
 _NSCALARS = 16
 
 
-def _recorder_views(buf, outputs: int, frames: int, cycles: int):  # noqa: ANN001, ANN202
+def _recorder_views(buf, outputs: int, frames: int, cycles: int):
     scalars = np.ndarray((_NSCALARS,), dtype=np.int64, buffer=buf)
     first_value = np.ndarray((1,), dtype=np.float64, buffer=buf, offset=8 * _NSCALARS)
     off = 8 * _NSCALARS + 8
@@ -174,7 +186,7 @@ def _recorder_size(outputs: int, frames: int, cycles: int) -> int:
 
 
 def _recorder_main(path: str, server: str, name: str, outputs: list[int], frames: int,
-                   cycles: int, detect: bool, out_port: int | None, conn) -> None:  # noqa: ANN001
+                   cycles: int, detect: bool, out_port: int | None, conn) -> None:
     """The recorder's own process: its main thread only waits on a pipe, so the JACK thread never
     waits for a GIL that a busy bench thread holds (design.md: a busy Python thread beside an audio
     callback makes it late)."""
@@ -374,16 +386,19 @@ class Recorder:
         gaps = np.diff(t) // self.block - 1
         return int(gaps[gaps > 0].sum())
 
+    def take(self, timeout: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """Arm, then the full recording (a copy), its cycles' frame times and the cycles missed."""
+        self.arm()
+        captured = self.wait(timeout).copy()
+        return captured, self.block_times(), self.missed_cycles()
+
     def close(self) -> None:
         self.disarm()
         try:
             self._conn.send("stop")
         except (OSError, ValueError):
             pass
-        self._proc.join(5)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(5)
+        end_process(self._proc, 5)
         if getattr(self, "_clock", None) is not None:
             self._clock.close()
             self._clock = None
@@ -500,7 +515,7 @@ def counter_samples(start: int, frames: int) -> np.ndarray:
     return (((n % COUNTER_PERIOD) + 1) / COUNTER_SCALE).astype(np.float32)
 
 
-def _write(path: Path, frames: int, fill, fmt: str) -> None:  # noqa: ANN001
+def _write(path: Path, frames: int, fill, fmt: str) -> None:
     import soundfile as sf
 
     tmp = path.with_name(path.name + ".part")
@@ -518,7 +533,7 @@ def _counter_chunk(start: int, frames: int) -> np.ndarray:
     return np.stack([v, v], axis=1).astype(np.int32)
 
 
-def _tone_chunk(index: int):  # noqa: ANN202
+def _tone_chunk(index: int):
     """A stem that sounds from sample 0: two partials and a little noise, different per stem."""
     f1 = 55.0 * 2 ** (index / 7)
     f2 = f1 * 1.5
@@ -604,6 +619,24 @@ def write_setlist(path: Path, rig: Path, songs: list[Path], title: str = "bench"
     return path
 
 
+@dataclass
+class CounterRun:
+    """What a dropout bench plays through at one block size: the rig and setlist of the counter song,
+    the private server, and the recorder of the counter's output (``seconds`` a slice)."""
+
+    rig: Path
+    setlist: Path
+    server: Server
+    recorder: Recorder
+
+
+def counter_run(work: Path, block: int, song: Path, seconds: float, name: str) -> CounterRun:
+    rig = write_rig(work / f"rig-{block}.toml", block)
+    setlist = write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
+    server = private_server(block, work)
+    return CounterRun(rig, setlist, server, Recorder(server.name, [COUNTER_OUTPUT], seconds, name=name))
+
+
 # --- page cache and process figures ---------------------------------------------------------------
 def evict(paths: list[Path]) -> None:
     """Drop these files' pages from the page cache (POSIX_FADV_DONTNEED): a cold read, for these
@@ -670,7 +703,7 @@ def steal_jiffies() -> int:
 
 
 # --- the baseline: a bare sounddevice player ------------------------------------------------------
-def bare_player_main(block: int, channels: int, output: int, playing: bool, conn) -> None:  # noqa: ANN001
+def bare_player_main(block: int, channels: int, output: int, playing: bool, conn) -> None:
     """A bare player in its own process: the counter, from memory, to ``output`` (1-based), through a
     trivial sounddevice callback on the JACK device (``system``), same channels and block size as the
     engine's stream. Sends ("ready", pid) once the stream runs. Messages: "play" (the counter from
@@ -744,10 +777,7 @@ class BarePlayer:
                     self.result = self._conn.recv()
             except (OSError, EOFError):
                 pass
-            self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(5)
+        end_process(self._proc, 10)
         return self.result
 
 
@@ -784,7 +814,7 @@ def smaps_breakdown(pid: int, top: int = 8) -> list[tuple[str, float, float]]:
 
 
 # --- the engine under test -------------------------------------------------------------------------
-def load_engine(eng, setlist: Path, play: bool = False, timeout: float = 15.0) -> None:  # noqa: ANN001
+def load_engine(eng, setlist: Path, play: bool = False, timeout: float = 15.0) -> None:
     """Load ``setlist`` into a started ``Engine``, cue song 1, wait for the device and the song;
     with ``play``, let the ring fill (an immediate play drops blocks, see bench/start.py) and play."""
     from player.engine import messages as m

@@ -35,12 +35,7 @@ be off by several ms on this VM, so the position-based figure is the one to trus
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 SONG_SECONDS = 150
 SCALE = float(1 << 23)
@@ -98,7 +93,7 @@ def make_song(work: Path, block: int, cache: Path) -> tuple[Path, Path]:
     return song, setlist
 
 
-def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: object,  # noqa: C901
+def play_jumps(server: object, setlist: Path, work: Path, tempo: object, args: object,
                block: int) -> dict:
     """Run the engine, fire the jumps, return the capture and what each command was."""
     import random
@@ -170,7 +165,7 @@ def crossfade_weights(block: int) -> tuple[object, object, int]:
     return w, (np.float32(1.0) - w).astype(np.float32), xfade
 
 
-def analyse(run: dict, block: int, tempo: object) -> tuple[list[dict], dict]:  # noqa: C901, PLR0915
+def analyse(run: dict, block: int, tempo: object) -> tuple[list[dict], dict]:
     """Per jump: landing error, handover offset, frames lost, exactness; and the dropouts."""
     import numpy as np
 
@@ -352,7 +347,6 @@ def report(block: int, run: dict, rows: list[dict], glitch: dict, verbose: bool 
 
 def main() -> int:
     import argparse
-    import shutil
 
     from bench import common
     from bench import jack as bj
@@ -376,11 +370,9 @@ def main() -> int:
         for block in args.blocks:
             song, setlist = make_song(work, block, bj.CACHE)
             tempo = TempoMap(load_song(song).song.tempo, 48000)
-            server = bj.Server(block, work)
-            bj.use_server(server.name)
-            server.start()
+            server = bj.private_server(block, work)
             print(f"jackd {server.name} pid {server.pid} at {block} frames, "
-                  f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+                  f"{server.mode}", flush=True)
             try:
                 run = play_jumps(server, setlist, work, tempo, args, block)
             finally:
@@ -394,10 +386,7 @@ def main() -> int:
             rows, glitch = analyse(run, block, tempo)
             verdicts.append((block, report(block, run, rows, glitch, args.verbose)))
     finally:
-        if args.keep:
-            print(f"work folder kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        bj.clean_up(work, args.keep)
     print("\nverdict: " + "; ".join(f"{b} frames {'MET' if ok else 'NOT met'}" for b, ok in verdicts)
           + " (frames lost 0, landing error 0)")
     return 0

@@ -1,8 +1,8 @@
 """Engine process memory (PSS, RSS) and CPU while playing, against a bare sounddevice player.
 
-    .venv/bin/python bench/memory.py            # full: song 1 for 60 s, songs 5/10/20 for 20 s,
+    .venv/bin/python -m bench.memory            # full: song 1 for 60 s, songs 5/10/20 for 20 s,
                                                 # 64 stems for 60 s (about 5 minutes)
-    .venv/bin/python bench/memory.py --quick    # seconds, short songs
+    .venv/bin/python -m bench.memory --quick    # seconds, short songs
 
 Setlist: 20 songs of 24 stereo 24-bit WAV stems (3-5 min: 23 shared 3-min stems, symlinked into
 each song folder, + one stem of 3, 3.5, 4, 4.5 or 5 min that sets the song's length), and a second
@@ -17,17 +17,11 @@ callback, same device, channels and block size) measured in the same run the sam
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
-
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
-    import shutil
     import time
 
     import numpy as np
@@ -74,11 +68,9 @@ def main() -> int:  # noqa: C901, PLR0915
     print(f"20 songs of 24 stems, lengths {sorted(set(lengths))} s; a 64-stem song of {base} s",
           flush=True)
 
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
+    server = bj.private_server(block, work)
     print(f"jackd {server.name} pid {server.pid}: dummy, {bj.RATE} Hz, {block} frames, "
-          f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+          f"{server.mode}", flush=True)
 
     from player.engine import messages as m
     from player.engine.engine import Engine
@@ -88,7 +80,7 @@ def main() -> int:  # noqa: C901, PLR0915
     samples: list[tuple[str, float, float, float, float]] = []  # label, t, position s, pss, rss
     jack_pss: dict[str, float] = {}  # label -> PSS of JACK's shared memory at the interval's end
 
-    def sample(pid: int, label: str, seconds: float, status=None) -> tuple[float, float]:  # noqa: ANN001
+    def sample(pid: int, label: str, seconds: float, status=None) -> tuple[float, float]:
         """Sample every second for ``seconds``; returns (cpu seconds, wall seconds)."""
         c0, w0 = bj.cpu_seconds(pid), time.monotonic()
         t = 0.0
@@ -104,11 +96,24 @@ def main() -> int:  # noqa: C901, PLR0915
                               if k == "JACK shared memory")
         return bj.cpu_seconds(pid) - c0, time.monotonic() - w0
 
-    def start_engine(setlist: Path, log: str) -> Engine:
+    def start_engine(setlist: Path, log: str, stems: str) -> Engine:
+        """A fresh engine process with the setlist loaded; its idle PSS a second later."""
         eng = Engine(log=work / log)
         eng.start()
         bj.load_engine(eng, setlist)
+        time.sleep(1.0)
+        idle_pss[stems] = bj.smaps_rollup(eng.pid)["Pss"] * mib
         return eng
+
+    def measure(eng: Engine, label: str, where: str, seconds: float, start: bool = True) -> None:
+        """CPU, PSS samples, a breakdown and the blocks dropped over ``seconds`` of playing."""
+        d0 = eng.status().dropped
+        if start:
+            eng.send(m.Play())
+            eng.wait_state(State.PLAYING, 3)
+        cpu[label] = sample(eng.pid, label, seconds, eng.status)
+        breakdown[where] = bj.smaps_breakdown(eng.pid, top=3)
+        dropped[label] = eng.status().dropped - d0
 
     def play(eng: Engine, index: int) -> None:
         eng.send(m.Stop())
@@ -139,50 +144,23 @@ def main() -> int:  # noqa: C901, PLR0915
         bare = None
 
         # 24 stems: idle with the stream open, song 1 for first_s, then songs 5, 10, 20.
-        eng = start_engine(set24, "engine-24.log")
-        pid = eng.pid
-        time.sleep(1.0)
-        idle_pss["24"] = bj.smaps_rollup(pid)["Pss"] * mib
-        cpu["idle"] = sample(pid, "idle", min(10.0, first_s), eng.status)
-        d0 = eng.status().dropped
-        eng.send(m.Play())
-        eng.wait_state(State.PLAYING, 3)
-        cpu["song 1"] = sample(pid, "song 1", first_s, eng.status)
-        breakdown["24 stems, song 1"] = bj.smaps_breakdown(pid, top=3)
-        dropped["song 1"] = eng.status().dropped - d0
+        eng = start_engine(set24, "engine-24.log", "24")
+        cpu["idle"] = sample(eng.pid, "idle", min(10.0, first_s), eng.status)
+        measure(eng, "song 1", "24 stems, song 1", first_s)
         for n in (5, 10, 20):
             play(eng, n - 1)
-            d0 = eng.status().dropped
-            cpu[f"song {n}"] = sample(pid, f"song {n}", others_s, eng.status)
-            breakdown[f"24 stems, song {n}"] = bj.smaps_breakdown(pid, top=3)
-            dropped[f"song {n}"] = eng.status().dropped - d0
+            measure(eng, f"song {n}", f"24 stems, song {n}", others_s, start=False)
         eng.close()
         eng = None
 
         # 64 stems, a fresh engine process.
-        eng = start_engine(set64, "engine-64.log")
-        pid = eng.pid
-        time.sleep(1.0)
-        idle_pss["64"] = bj.smaps_rollup(pid)["Pss"] * mib
+        eng = start_engine(set64, "engine-64.log", "64")
         time.sleep(0.5)
-        d0 = eng.status().dropped
-        eng.send(m.Play())
-        eng.wait_state(State.PLAYING, 3)
-        cpu["64 stems"] = sample(pid, "64 stems", wide_s, eng.status)
-        breakdown["64 stems"] = bj.smaps_breakdown(pid, top=3)
-        dropped["64 stems"] = eng.status().dropped - d0
+        measure(eng, "64 stems", "64 stems", wide_s)
         eng.close()
         eng = None
     finally:
-        if bare is not None:
-            bare.close()
-        if eng is not None:
-            eng.close()
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+        bj.tear_down(server, work, args.keep, bare, eng)
 
     # --- report ------------------------------------------------------------------------------
     print("\nSamples (every 1 s): label, t s, song position s, PSS MiB, RSS MiB")

@@ -1,8 +1,8 @@
 """Pedal to sound: a MIDI message on a JACK MIDI port -> the song's first sample at the JACK output.
 
-    .venv/bin/python bench/midi_latency.py             # 50 trials at 128 and 64 frames, 60 s burst
-    .venv/bin/python bench/midi_latency.py --quick     # 10 trials, 10 s burst
-    .venv/bin/python bench/midi_latency.py --clock     # MIDI clock pulse spacing over a tempo ramp
+    .venv/bin/python -m bench.midi_latency             # 50 trials at 128 and 64 frames, 60 s burst
+    .venv/bin/python -m bench.midi_latency --quick     # 10 trials, 10 s burst
+    .venv/bin/python -m bench.midi_latency --clock     # MIDI clock pulse spacing over a tempo ramp
 
 Everything is measured in JACK frames by one JACK client in a process of its own (the "pedal"): it
 writes Program Change 0 at a chosen frame of a cycle (random offset in the block) on its MIDI
@@ -23,12 +23,7 @@ debounce 0); every one must come back exactly once as an ``ActionDone`` from the
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 # Shared int64 slots between the pedal process and the bench.
 (SEND_AT, SENT, ONSET, ONSET_VALUE, IMPULSE_AT, IMPULSE_SENT, BURST_N, BURST_EVERY, BURST_SENT,
@@ -37,7 +32,7 @@ SLOTS = 16
 RX_MAX = 20000  # MIDI events the pedal's input keeps (frame, first byte)
 
 
-def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool = False) -> None:  # noqa: ANN001
+def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool = False) -> None:
     """The pedal + watcher: one JACK client, so send and onset share one frame clock. With ``rx``
     it also has a MIDI input ``benchpedal:rx`` (a clock receiver) noting each event's frame;
     ``loopback`` connects the pedal's own output to it: a count of what JACK delivered."""
@@ -114,7 +109,7 @@ def pedal_main(server: str, slots, monitor: int, conn, rx=None, loopback: bool =
     client.close()
 
 
-def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
+def bare_midi_main(block: int, port: str, conn) -> None:
     """Baseline: rtmidi callback sets a flag; the sounddevice callback starts the counter."""
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     import rtmidi
@@ -125,11 +120,11 @@ def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
     table = bj.counter_samples(0, bj.RATE * 2)
     state = [0, 0]
 
-    def midi_cb(event, _data=None) -> None:  # noqa: ANN001
+    def midi_cb(event, _data=None) -> None:
         if event[0][0] & 0xF0 == 0xC0:
             state[0], state[1] = 0, 1
 
-    def audio_cb(outdata, frames, _t, _s) -> None:  # noqa: ANN001
+    def audio_cb(outdata, frames, _t, _s) -> None:
         outdata.fill(0)
         if state[1]:
             p = state[0]
@@ -156,7 +151,7 @@ def bare_midi_main(block: int, port: str, conn) -> None:  # noqa: ANN001
     mi.delete()
 
 
-def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  # noqa: ANN001
+def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:
     """One trial: (frames from the event to the onset, the counter's song frame) or None."""
     import random
     import time
@@ -175,7 +170,7 @@ def _measure(slots, block: int, send_impulse: bool) -> tuple[int, int] | None:  
     return slots[ONSET] - sent, slots[ONSET_VALUE] - 1
 
 
-def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
+def clock_bench(work: Path, media, seconds: float, ctx) -> None:
     """MIDI clock from the engine over a tempo ramp: each pulse's frame at a JACK MIDI input against
     the tempo map, the song's frame 0 located by the counter on the monitor. Both clocks: the JACK
     clock process (default) and the RtMidi thread (``STAGEPLAYER_MIDI_CLOCK=thread``)."""
@@ -193,9 +188,7 @@ def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
     rig = bj.write_rig(work / "rig-clock.toml", block)
     rig.write_text(rig.read_text() + '[midi]\ninput = ""\noutput = "benchpedal:rx"\nclock = true\n')
     setlist = bj.write_setlist(work / "set-clock.toml", rig, [song], "clock")
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
+    server = bj.private_server(block, work)
     from player.engine import messages as m
     from player.engine.engine import Engine
     from player.setlist.song import load_song
@@ -258,7 +251,7 @@ def clock_bench(work: Path, media, seconds: float, ctx) -> None:  # noqa: ANN001
     server.stop()
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import multiprocessing as mp
     import time
@@ -296,12 +289,10 @@ def main() -> int:  # noqa: C901, PLR0915
             '[[midi.map]]\ntype = "control_change"\ncontrol = 20\nvalue = "any"\naction = "master_up"\n'
             '[[midi.map]]\ntype = "control_change"\ncontrol = 21\nvalue = "any"\naction = "master_down"\n'))
         setlist = bj.write_setlist(work / f"set-{block}.toml", rig, [song], "midi")
-        server = bj.Server(block, work)
-        bj.use_server(server.name)
-        server.start()
+        server = bj.private_server(block, work)
         ms = 1000.0 / bj.RATE
         print(f"\n== {block} frames ({block * ms:.2f} ms): jackd {server.name} pid {server.pid}, "
-              f"{'realtime' if server.realtime else 'NOT realtime'}", flush=True)
+              f"{server.mode}", flush=True)
         slots = ctx.Array("q", SLOTS, lock=False)
         for i in range(SLOTS):
             slots[i] = -1 if i in (SEND_AT, SENT, ONSET, IMPULSE_AT, IMPULSE_SENT) else 0
@@ -312,7 +303,7 @@ def main() -> int:  # noqa: C901, PLR0915
         pedal.start()
         assert parent.poll(20) and parent.recv() == "ready"
 
-        def measure(send_impulse: bool = False, slots=slots, block=block) -> tuple[int, int] | None:  # noqa: ANN001
+        def measure(send_impulse: bool = False, slots=slots, block=block) -> tuple[int, int] | None:
             return _measure(slots, block, send_impulse)
 
         delays = [d for d in (measure(True) for _ in range(5)) if d is not None]

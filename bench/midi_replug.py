@@ -52,7 +52,7 @@ def run(trials: int) -> dict[float, int]:
         host.configure(rig, None)
     threading.Thread(target=tick, daemon=True).start()
 
-    def plug():  # noqa: ANN202
+    def plug():
         out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="benchreplug")
         out.open_virtual_port("out")
         return out

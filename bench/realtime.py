@@ -1,10 +1,10 @@
 """Dropped blocks under a UI-like load, counted from captured audio, against a bare player.
 
-    .venv/bin/python bench/realtime.py                  # full: 10 min of ours at 128 frames,
+    .venv/bin/python -m bench.realtime                  # full: 10 min of ours at 128 frames,
                                                         # 5 min at 64, as many of the baseline
                                                         # (about 35 minutes of wall time)
-    .venv/bin/python bench/realtime.py --quick          # 2 x 10 s slices per player and block size
-    .venv/bin/python bench/realtime.py --minutes 4 --minutes-64 2 --blocks 128
+    .venv/bin/python -m bench.realtime --quick          # 2 x 10 s slices per player and block size
+    .venv/bin/python -m bench.realtime --minutes 4 --minutes-64 2 --blocks 128
 
 Signal: a song of 24 stereo 24-bit WAV stems, 23 of tones and noise on outputs 5-6 and one
 counter stem routed alone to output 7, whose samples encode their own frame number exactly
@@ -29,15 +29,10 @@ with f-strings, joined, and searched with a regular expression, repeated until t
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
-
-def ui_load_main(busy_ms: float, fps: float, conn) -> None:  # noqa: ANN001
+def ui_load_main(busy_ms: float, fps: float, conn) -> None:
     """The UI-like load (see the module's docstring); on any message, sends (frames, late frames)."""
     import re
     import time
@@ -78,10 +73,9 @@ def ui_load_main(busy_ms: float, fps: float, conn) -> None:  # noqa: ANN001
     conn.send((frames, late))
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
     import multiprocessing as mp
-    import shutil
     import time
 
     from bench import jack as bj
@@ -132,17 +126,12 @@ def main() -> int:  # noqa: C901, PLR0915
     try:
         for block in args.blocks:
             n_slices = max(1, round(minutes.get(block, args.minutes) * 60 / slice_s))
-            rig = bj.write_rig(work / f"rig-{block}.toml", block)
-            setlist = bj.write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
-            server = bj.Server(block, work)
-            bj.use_server(server.name)
-            server.start()
-            print(f"\n== {block} frames ({block * 1000 / bj.RATE:.2f} ms): jackd {server.name} pid "
-                  f"{server.pid}, {'realtime' if server.realtime else 'NOT realtime'}; "
+            run = bj.counter_run(work, block, song, slice_s, "bench-rt")
+            setlist, server, rec = run.setlist, run.server, run.recorder
+            print(f"\n== {block} frames ({block * 1000 / bj.RATE:.2f} ms): {server}; "
                   f"{n_slices} slices of {slice_s:.0f} s per player", flush=True)
             print("  slice  player  blocks   dropped  discont  silent  rec-missed  xruns  steal-s  "
                   "player's own counters", flush=True)
-            rec = bj.Recorder(server.name, [bj.COUNTER_OUTPUT], slice_s, name="bench-rt")
             totals = {"ours": bj.Glitches(0, 0, 0, 0, 0, 0), "bare": bj.Glitches(0, 0, 0, 0, 0, 0)}
             seconds = {"ours": 0.0, "bare": 0.0}
             per_slice: dict[str, list[int]] = {"ours": [], "bare": []}
@@ -161,10 +150,7 @@ def main() -> int:  # noqa: C901, PLR0915
                             bare = bj.BarePlayer(block, 7)
                         time.sleep(1.0)
                         x0, steal0 = rec.xruns, bj.steal_jiffies()
-                        rec.arm()
-                        captured = rec.wait(slice_s + 10).copy()
-                        times = rec.block_times()
-                        missed = rec.missed_cycles()
+                        captured, times, missed = rec.take(slice_s + 10)
                         if eng is not None:
                             st = eng.status()
                             own = (f"engine: dropped {st.dropped - st0.dropped}, late flags "
@@ -223,13 +209,8 @@ def main() -> int:  # noqa: C901, PLR0915
                       f"{frames} frames, {late} started late")
             except (OSError, EOFError):
                 pass
-            ui_proc.join(5)
-            if ui_proc.is_alive():
-                ui_proc.kill()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+            bj.end_process(ui_proc, 5)
+        bj.clean_up(work, args.keep)
 
     print("\nSummary (dropped blocks counted from the captured counter):")
     print("  block  ours total  ours/min  bare total  bare/min  ratio ours/bare")

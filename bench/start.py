@@ -1,7 +1,7 @@
 """How fast a song starts: Play -> first sound, Cue(next) + Play -> first sound, and cold-cache loads.
 
-    .venv/bin/python bench/start.py            # full: 50 trials each, 20 cold loads per format
-    .venv/bin/python bench/start.py --quick    # seconds: 5 trials, 3 cold loads
+    .venv/bin/python -m bench.start            # full: 50 trials each, 20 cold loads per format
+    .venv/bin/python -m bench.start --quick    # seconds: 5 trials, 3 cold loads
 
 Timing is wall clock (``time.monotonic``): taken just before ``send``, and in the recorder's JACK
 callback, which runs in a process of its own at JACK's real-time priority and notes when it started
@@ -27,17 +27,11 @@ everyone's cache; ``--drop-caches`` does the global ``sync; echo 3 > drop_caches
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
-
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
-    import shutil
     import time
 
     import numpy as np
@@ -83,11 +77,9 @@ def main() -> int:  # noqa: C901, PLR0915
     cold_f = flac.song(songs / "cold-flac")
     setlist_b = bj.write_setlist(work / "load.toml", rig, [cold_w, cold_f, other], "load")
 
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
+    server = bj.private_server(block, work)
     print(f"jackd {server.name} pid {server.pid}: dummy, {bj.RATE} Hz, {block} frames "
-          f"({block * ms_per_frame:.2f} ms), {'realtime' if server.realtime else 'NOT realtime'}",
+          f"({block * ms_per_frame:.2f} ms), {server.mode}",
           flush=True)
 
     from player.engine import messages as m
@@ -314,17 +306,7 @@ def main() -> int:  # noqa: C901, PLR0915
               f"xrun callbacks seen by the recorder: before/during (a) {xr_a}, (b) {xr_b - xr_a}, "
               f"(2) {xr_c - xr_b}")
     finally:
-        if bare is not None:
-            bare.close()
-        if rec is not None:
-            rec.close()
-        if eng is not None:
-            eng.close()
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+        bj.tear_down(server, work, args.keep, bare, rec, eng)
     return 0
 
 

@@ -1,8 +1,8 @@
 """The stage UI while it plays: dropped blocks against a bare player, the UI's CPU share, cold start.
 
-    .venv/bin/python bench/ui_load.py                 # 5 min of ours at 128 frames, as much bare
-    .venv/bin/python bench/ui_load.py --quick         # 2 x 10 s slices each
-    .venv/bin/python bench/ui_load.py --minutes 2 --size 160x48
+    .venv/bin/python -m bench.ui_load                 # 5 min of ours at 128 frames, as much bare
+    .venv/bin/python -m bench.ui_load --quick         # 2 x 10 s slices each
+    .venv/bin/python -m bench.ui_load --minutes 2 --size 160x48
 
 "Ours" is ``player play`` itself, the Textual UI with its engine process, run in a pseudo-terminal
 (80x24 by default) as a performer runs it: the benchmark presses Space to play, the performance screen
@@ -28,9 +28,7 @@ import os
 import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
+from bench.common import ROOT
 
 
 class UiProcess:
@@ -56,7 +54,7 @@ class UiProcess:
         self.started = time.time()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "player", "play", str(setlist), "--rig", str(rig), "--midi", "off"],
-            cwd=_ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+            cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
             close_fds=True)
         os.close(slave)
         self.master = master
@@ -124,7 +122,7 @@ class UiProcess:
         return self.proc.returncode
 
 
-def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
+def start_engine(setlist: Path, log: Path):  # an Engine, playing
     """The engine with no UI, started and playing as bench/realtime.py starts it."""
 
     from bench import jack as bj
@@ -136,9 +134,8 @@ def start_engine(setlist: Path, log: Path):  # noqa: ANN201 - an Engine, playing
     return eng
 
 
-def main() -> int:  # noqa: C901, PLR0915
+def main() -> int:
     import argparse
-    import shutil
     import time
 
     from bench import jack as bj
@@ -167,17 +164,12 @@ def main() -> int:  # noqa: C901, PLR0915
     media = bj.Media(song_s, "wav")
     media.ensure()
     song = media.song(work / "songs" / "counter")
-    rig = bj.write_rig(work / f"rig-{block}.toml", block)
-    setlist = bj.write_setlist(work / f"counter-{block}.toml", rig, [song], "counter")
-    server = bj.Server(block, work)
-    bj.use_server(server.name)
-    server.start()
-    print(f"\n== {block} frames: jackd {server.name} pid {server.pid}, "
-          f"{'realtime' if server.realtime else 'NOT realtime'}; {n_slices} slices of {slice_s:.0f} s "
+    run = bj.counter_run(work, block, song, slice_s, "bench-ui")
+    rig, setlist, server, rec = run.rig, run.setlist, run.server, run.recorder
+    print(f"\n== {block} frames: {server}; {n_slices} slices of {slice_s:.0f} s "
           f"per player; UI in a {size[0]}x{size[1]} pseudo-terminal", flush=True)
     print("  slice  player  blocks  dropped  discont  silent  rec-missed  xruns  steal-s  "
           "cold-start-s  ui-cpu%  engine-cpu%  screen-kB/s", flush=True)
-    rec = bj.Recorder(server.name, [bj.COUNTER_OUTPUT], slice_s, name="bench-ui")
     players = [p.strip() for p in args.players.split(",") if p.strip()]
     totals = {p: bj.Glitches(0, 0, 0, 0, 0, 0) for p in players}
     seconds = {p: 0.0 for p in players}
@@ -208,10 +200,7 @@ def main() -> int:  # noqa: C901, PLR0915
                     epid = ui.engine_pid()
                     c0, e0 = bj.cpu_seconds(ui.proc.pid), bj.cpu_seconds(epid) if epid else 0.0
                     b0, w0 = ui.screen_bytes, time.monotonic()
-                rec.arm()
-                captured = rec.wait(slice_s + 10).copy()
-                times = rec.block_times()
-                missed = rec.missed_cycles()
+                captured, times, missed = rec.take(slice_s + 10)
                 if ui is not None:
                     wall = time.monotonic() - w0
                     ucpu = 100 * (bj.cpu_seconds(ui.proc.pid) - c0) / wall
@@ -242,12 +231,7 @@ def main() -> int:  # noqa: C901, PLR0915
             if server.proc is not None and server.proc.poll() is not None:
                 raise RuntimeError(f"jackd exited: {server.log}")
     finally:
-        rec.close()
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"work folder kept: {work}")
+        bj.tear_down(server, work, args.keep, rec)
 
     print("\nSummary")
     per_min = {}

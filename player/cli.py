@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from player import __version__
+
+if TYPE_CHECKING:
+    from player.setlist.check import Device
 
 DEFAULT_SETLIST = "setlists/demo.toml"
 
@@ -33,11 +40,28 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="read everything a show needs and report problems per song",
                            description="Check a setlist, its rig and every stem before a show. "
                            "Exit 0 when the show can run, 1 when it cannot.")
-    check.add_argument("setlist", type=Path, help="setlist file, e.g. setlists/demo.toml")
+    check.add_argument("setlist", type=Path, help="setlist file (e.g. setlists/demo.toml), a song "
+                       "folder, or a folder of song folders (a show in name order)")
     check.add_argument("--rig", help="rig name (config/rigs/NAME.toml) or path; default: the setlist's")
     check.add_argument("--no-device", action="store_true",
                        help="do not look for the audio device (checking files only)")
+    check.add_argument("--quick", action="store_true",
+                       help="read only the files' headers (no peaks, no damage found mid-file)")
+    check.add_argument("--jobs", type=int, default=None,
+                       help="songs checked at once, in worker processes (default: one per core)")
     check.set_defaults(run=_check)
+
+    new = sub.add_parser("new-setlist", help="start a setlist from song folders: player new-setlist NAME "
+                         "FOLDER...",
+                         description="Write a setlist file from song folders (or folders of song "
+                         "folders, taken in name order), ready for `player check` and `player play`.")
+    new.add_argument("name", help="setlist name (writes setlists/NAME.toml) or a path ending in .toml")
+    new.add_argument("folders", type=Path, nargs="+", metavar="FOLDER",
+                     help="song folders, or folders that hold song folders")
+    new.add_argument("--title", help="the show's title; default: NAME")
+    new.add_argument("--rig", default="default", help="the rig the setlist names (default: default)")
+    new.add_argument("--force", action="store_true", help="replace an existing file")
+    new.set_defaults(run=_new_setlist)
 
     devices = sub.add_parser("devices", help="list audio output devices and MIDI ports")
     devices.set_defaults(run=_devices)
@@ -60,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     play = sub.add_parser("play", help="run the show from a setlist")
     play.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
-                      help=f"setlist file (default {DEFAULT_SETLIST})")
+                      help=f"setlist file, song folder or folder of songs (default {DEFAULT_SETLIST})")
     play.add_argument("--rig", help="rig name or path; default: the setlist's")
     play.add_argument("--device", help="audio output device (part of its name); default: the rig's")
     play.add_argument("--midi", metavar="PATTERN",
@@ -74,7 +98,8 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None | str
+def _device_for(rig_pattern: str) -> Device | str | None:
+    """The rig's output device as ``player check`` reports it, or why audio is unavailable."""
     from player.engine.devices import AudioUnavailable, find_output_device
     from player.setlist.check import Device
 
@@ -82,7 +107,8 @@ def _device_for(rig_pattern: str):  # noqa: ANN202 - returns check.Device | None
         found = find_output_device(rig_pattern)
     except AudioUnavailable as exc:
         return str(exc)
-    return Device(found.name, found.outputs, found.host_api) if found else None
+    return (Device(found.name, found.outputs, found.host_api, int(found.default_rate))
+            if found else None)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -100,11 +126,69 @@ def _check(args: argparse.Namespace) -> int:
             device = _device_for(rig.audio.device)
         except LoadError:
             device = "the rig did not load."  # check_show reports why
-    report = check_show(args.setlist, args.rig, device)  # type: ignore[arg-type]
+    from player.engine.bus_peaks import bus_peaks
+
     console = _console()
+    with _check_progress(console, args.setlist) as progress:
+        report = check_show(args.setlist, args.rig, device,  # type: ignore[arg-type]
+                            mix=None if args.quick else bus_peaks, jobs=args.jobs,
+                            progress=progress, quick=args.quick)
     for line in render(report):
         console.print(line)
     return 0 if report.ok else 1
+
+
+def _new_setlist(args: argparse.Namespace) -> int:
+    from player.setlist.atomic import write_atomic
+    from player.setlist.new import check_written, setlist_path, setlist_text, songs_of
+
+    console = _console()
+    target = setlist_path(args.name)
+    songs, problems = songs_of(args.folders)
+    if target.exists() and not args.force:
+        console.print(f"[bold red]ERROR[/]: {target} already exists. Fix: choose another name, or add "
+                      "--force to replace it.", markup=True)
+        return 1
+    for p in problems:
+        console.print(f"[bold red]ERROR[/]: {escape(str(p))}", markup=True)
+    if problems or not songs:
+        console.print("Nothing written.")
+        return 1
+    title = args.title or Path(args.name).stem
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, setlist_text(title, target, songs, args.rig))
+    except OSError as exc:
+        console.print(f"[bold red]ERROR[/]: could not write {escape(str(target))}: {escape(str(exc))}")
+        return 1
+    for p in check_written(target):
+        console.print(f"[bold red]ERROR[/]: {escape(str(p))}")
+    console.print(f"Wrote {escape(str(target))}: {len(songs)} song(s), in this order:", markup=True)
+    for i, song in enumerate(songs):
+        console.print(f"  {i + 1:>2}. {escape(song.name)}", markup=True)
+    console.print(f"Next: player check {escape(str(target))}", markup=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _check_progress(console: Any, setlist: Path) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar over the songs while every frame is decoded (on a terminal only)."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from player.setlist.problems import LoadError
+    from player.setlist.setlist import load_setlist
+
+    try:
+        total = len(load_setlist(setlist).setlist.songs)
+    except LoadError:
+        total = None
+    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda song: bar.update(task, advance=1, description=str(song.folder.name))
 
 
 def _devices(args: argparse.Namespace) -> int:
@@ -180,27 +264,27 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
     from player.render_options import print_onsets, render_entry
+    from player.setlist.generate import not_generated
     from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
-    from player.setlist.setlist import load_setlist
+    from player.setlist.setlist import Entry, load_setlist
     from player.setlist.song import load_song
 
     console = _console()
     source: Path = args.source
+    jobs: list[tuple[int, Path, Entry | None]]
     try:
-        if source.is_file():
-            setlist = load_setlist(source)
-            rig_path, rig = load_rig(args.rig or setlist.setlist.rig, source)
-            jobs = [(i + 1, setlist.song_folder(e), e) for i, e in enumerate(setlist.setlist.songs)
-                    if not e.skip]
-        else:
-            rig_path, rig = load_rig(args.rig or "default", source)
-            jobs = [(0, source, None)]
+        setlist = load_setlist(source)  # a file, a song folder or a folder of songs
+        rig_path, rig = load_rig(args.rig or setlist.setlist.rig, source)
+        jobs = [
+            (i + 1, setlist.song_folder(e), e) for i, e in enumerate(setlist.setlist.songs) if not e.skip]
+        if setlist.folder and [e.path for e in setlist.setlist.songs] == ["."]:
+            jobs = [(0, source, None)]  # one song: its files are named after it alone
     except LoadError as exc:
         for p in exc.problems:
             console.print(f"[bold red]ERROR[/]: {p}")
@@ -221,13 +305,21 @@ def _render(args: argparse.Namespace) -> int:
             name = f"{index:02d}-{slug(song.song.title)}" if index else slug(song.song.title)
             task = progress.add_task(song.song.title, total=None)
             entry = render_entry(entry, args)
+            for why in not_generated(song, entry):  # --click on / --count-in N on a song without tempo
+                progress.console.print(f"[yellow]warning[/]: {escape(song.song.title)}: {escape(why)} "
+                                       "Fix: add a [tempo] table with bpm to its song.toml.")
             plan = plan_song(song, rig, entry, rate=rig.audio.sample_rate)
-            result = render_song(plan, rig, args.out / name,
-                                 per_channel=args.per_channel,
-                                 progress=lambda done, total, t=task: progress.update(
-                                     t, completed=done, total=total))
+
+            def report(done: int, total: int, t: TaskID = task) -> None:
+                progress.update(t, completed=done, total=total)
+
+            result = render_song(plan, rig, args.out / name, per_channel=args.per_channel, progress=report)
             for error in result.errors:
                 progress.console.print(f"[yellow]warning[/]: {error} (rendered silent)")
+            for refused in plan.refused:  # the channel rule of `player check`, the same here
+                failed += 1
+                progress.console.print(f"[bold red]ERROR[/]: {escape(str(folder))}: {escape(refused)} "
+                                       "Not rendered; split it into mono or stereo files.")
             if args.onsets:
                 print_onsets(progress.console, plan_song(song, rig, entry, rate=rig.audio.sample_rate),
                               result.frames)

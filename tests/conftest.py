@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "setlists" / "demo.toml"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the session's JACK server is a ``jack`` test, so ``-m "not jack"`` (the
+    fast loop) never starts one. Tests that start a server of their own carry the marker by hand."""
+    for item in items:
+        if "jack_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.jack)
+
+
 @pytest.fixture(scope="session")
 def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[jackserver.JackServer]:
     """A named JACK dummy server (16 outputs, 48 kHz, 128 frames) that this test session owns."""
@@ -24,7 +32,7 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[jackserver
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ["JACK_DEFAULT_SERVER"] = name
     os.environ["JACK_NO_START_SERVER"] = "1"
-    proc = jackserver.start(name, log)
+    proc = jackserver.start(name, log, attempts=6)  # other sessions' servers can fill libjack's table
     jackserver.reinit_portaudio()
     try:
         yield jackserver.JackServer(name, proc.pid)

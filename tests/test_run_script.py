@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.jack  # ./run play starts a private JACK server
 def test_run_play_starts_a_virtual_device_shows_the_demo_and_cleans_up() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JACK_")}
     env["CI"] = "true"  # no terminal: show the setlist and exit

@@ -6,7 +6,6 @@ matrices) happens here, then is handed to the callback by swapping a reference.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,23 +13,24 @@ from typing import Any
 import numpy as np
 
 from player.engine import messages as m
-from player.engine.deck import Deck
-from player.engine.mixer import Mixer, StemLevel, build_matrix
+from player.engine.deck import Deck, Header, fresh_sources, read_header
+from player.engine.mix import MixState
+from player.engine.mixer import Mixer
 from player.engine.navigator import Navigator, Plan
 from player.engine.perform import perform
-from player.engine.plan import CLICK, COUNT_IN, GUIDE, plan_song
+from player.engine.plan import SongPlan, plan_song
 from player.engine.status import State
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport, Voice
+from player.engine.voices import VoicePool
 from player.setlist.problems import LoadError
 from player.setlist.rig import Rig, load_rig
-from player.setlist.roles import Role
 from player.setlist.setlist import SetlistFile, Transition, load_setlist
 from player.setlist.song import SongFolder, load_song
 from player.setlist.tempo import sections
 
-RING_SECONDS = 2.5  # read-ahead while playing: the streamer keeps it within 0.2 s of full, so a
-# 2 s disk stall is covered
+RING_SECONDS = 4.0  # read-ahead while playing, unless the rig sets ``read_ahead_seconds``
+LOW_SECONDS = 1.5  # warn on screen when the current song has less than this decoded ahead
 PRELOAD_SECONDS = 0.5  # what the next songs keep ready, so "next" + "play" starts in one block
 PRELOAD_AHEAD = 2  # how many following songs are preloaded
 
@@ -47,16 +47,8 @@ class EngineCore:
         self.listeners: list[Any] = []  # told of cues, starts/stops, jumps, sections (MIDI out)
         self.songs: list[SongFolder | None] = []
         self.transport: Transport | None = None
-        self.levels: dict[int, list[StemLevel]] = {}  # per song, as the engineer left them
-        self.bus_gain: dict[str, float] = {}
-        self.bus_mute: set[str] = set()
-        self.master_db = 0.0
-        self.click_on = True  # the click role (stems and generated), as the performer toggles it
-        self.guide_on = True
-        self.muted_roles: set[Role] = set()  # for the whole show ("mute the BVs")
-        self.click_gain_db: float | None = None  # generated click level set live (None: the song's)
-        self.guide_gain_db: float | None = None
-        self.nav = Navigator(self)
+        self.mix = MixState()
+        self.nav: Navigator = Navigator(self)
         self.transition_done: Voice | None = None  # transition prepared for this voice
         self.fading: Voice | None = None  # a "fade" transition under way
         self.preloaded: dict[int, Voice] = {}
@@ -64,14 +56,20 @@ class EngineCore:
         self.auto_at: float | None = None  # when an "auto" transition starts the next song
         self._rewind_pending = False  # a stop is fading out: go back to the start once silent
         self._reported: set[str] = set()
-        self._owned: dict[Voice, bool] = {}  # every voice built -> "unused at the last tick"
+        self.pool = VoicePool(streamer)
+        self._plans: dict[tuple[int, int | None, int], tuple[SongPlan, dict[Path, Header | None]]] = {}
+        self._batching = False
+        self._mix_dirty = False
         self._seen_current: Voice | None = None
+        self._announce: Voice | None = None  # current voice whose SongLoaded waits for its audio
+        self._fault_told = False
+        self._low = False  # the read-ahead warning is showing
 
     # --- setup -----------------------------------------------------------------------------------
     def load(self, cmd: m.LoadSetlist) -> tuple[Rig, SetlistFile] | None:
         """Read the setlist, its rig and songs; a song that fails is reported and left out."""
         try:
-            setlist = cmd.setlist or load_setlist(Path(cmd.path))  # type: ignore[assignment]
+            setlist = cmd.setlist or load_setlist(Path(cmd.path))
             rig_file, rig = load_rig(cmd.rig or setlist.setlist.rig, Path(cmd.path))
         except LoadError as exc:
             for p in exc.problems:
@@ -83,10 +81,11 @@ class EngineCore:
                 songs.append(load_song(setlist.song_folder(entry)))
             except LoadError as exc:
                 songs.append(None)
-                for p in exc.problems:
-                    self.emit(m.FileError(str(p)))
+                for p in exc.problems:  # the whole song is out: it cannot be cued, the others can
+                    self.emit(m.Problem(f"song {len(songs)} ({entry.path}) cannot be cued: {p}"))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
-        self.levels.clear()
+        self.mix.forget()
+        self._plans.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
                                   tuple(s.song.title if s else "?" for s in songs)))
         return rig, setlist
@@ -94,14 +93,25 @@ class EngineCore:
     def attach(self, transport: Transport) -> None:
         self.transport = transport
 
+    def retarget(self, rate: int) -> None:
+        """Before the stream opens: play at ``rate`` (the device's), the current song kept cued."""
+        old = self.transport
+        assert old is not None
+        index = old.current.index if old.current is not None else None
+        position = old.current.deck.position if old.current is not None else 0
+        self.attach(Transport(old.outputs, old.block, rate, old.status))
+        self.preloaded.clear()
+        self.queued = self.auto_at = None
+        self.nav.vamp = self.nav.plan = None
+        if index is not None:
+            self.replace_current(index, round(position * rate / old.rate) if position > 0 else None)
+
     def reset(self) -> None:
         """A new setlist on the same device: silence the old show and forget its voices."""
         t = self.transport
         if t is None:
             return
-        t.active = False
-        t.env = t.env_target = t.env_step = 0.0
-        t.state = State.STOPPED
+        t.request(0.0, 0.0, State.STOPPED, start=0.0)
         t.current = t.pending = t.outgoing = None
         self.nav.vamp = self.nav.plan = None
         self.preloaded.clear()
@@ -117,52 +127,51 @@ class EngineCore:
         t, rig, setlist = self.transport, self.rig, self.setlist
         if song is None or t is None or rig is None or setlist is None:
             return None
-        entry = setlist.setlist.songs[index]
-        plan = plan_song(song, rig, entry, rate=t.rate, count_in=count_in)
+        plan, headers = self._plan(index, song, count_in)
         if start is None:
             start = plan.tempo.frame_at(-plan.count_in) if plan.tempo and plan.count_in else 0
-        deck = Deck(plan.sources, t.rate, t.block, int(RING_SECONDS * t.rate), start)
+        seconds = rig.audio.read_ahead_seconds or RING_SECONDS
+        deck = Deck(fresh_sources(plan.sources, headers, t.rate), t.rate, t.block,
+                    int(seconds * t.rate), start)
         if preload:
             deck.fill_limit = int(PRELOAD_SECONDS * t.rate)
-        # Decode the first read here, before anyone hears of the song: "loaded" then means
-        # "ready to play", and the callback's first block is there (the streamer is not yet
-        # a writer of this deck, so there is one writer).
-        deck.fill()
-        for error in deck.errors():
+        # No file is opened here: the streamer opens, reads and closes every file (one owner).
+        # Only headers were read, to know the song's length and channels.
+        for error in [*plan.refused, *deck.errors()]:  # refused: the channel rule of `player check`
             if error not in self._reported:
                 self._reported.add(error)
                 self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))
-        if index not in self.levels:
-            self.levels[index] = [dataclasses.replace(lv, channels=src.channels)
-                                  for lv, src in zip(plan.levels, deck.sources, strict=True)]
+        levels = self.mix.song_levels(index, plan.levels, [src.channels for src in deck.sources])
         voice = Voice(index, plan.title, deck, Mixer(deck.ring.width, t.outputs, t.block),
-                      self.levels[index], t.block, plan=plan,
+                      levels, t.block, plan=plan,
                       spans=sections(song.song, t.rate, deck.length), count_in=plan.count_in)
         voice.mixer.set_gains(self._matrix(index, plan.kinds), ramp=False)
-        self._owned[voice] = False
+        self.pool.add(voice)
         return voice
 
-    def _effective(self, levels: list[StemLevel], kinds: list[str]) -> list[StemLevel]:
-        """The levels with the show-wide switches applied: click/guide off, muted roles, live gains."""
-        out = []
-        for lv, kind in zip(levels, kinds, strict=True):
-            mute = lv.mute or lv.role in self.muted_roles
-            if kind != COUNT_IN and ((lv.role is Role.CLICK and not self.click_on)
-                                     or (lv.role is Role.GUIDE and not self.guide_on)):
-                mute = True
-            gain = lv.gain_db
-            if kind == CLICK and self.click_gain_db is not None:
-                gain = self.click_gain_db
-            elif kind == GUIDE and self.guide_gain_db is not None:
-                gain = self.guide_gain_db
-            out.append(dataclasses.replace(lv, mute=mute, gain_db=gain))
-        return out
+    def _plan(self, index: int, song: SongFolder, count_in: int | None
+              ) -> tuple[SongPlan, dict[Path, Header | None]]:
+        """The song's plan and its files' headers, made once per song: a burst of jumps builds
+        voices from them without reading a file or validating anything again."""
+        t, rig, setlist = self.transport, self.rig, self.setlist
+        assert t is not None and rig is not None and setlist is not None
+        key = (index, count_in, t.rate)
+        cached = self._plans.get(key)
+        if cached is None:
+            plan = plan_song(song, rig, setlist.setlist.songs[index], rate=t.rate, count_in=count_in)
+            headers: dict[Path, Header | None] = {}
+            for src in plan.sources:
+                if isinstance(src, Path):
+                    try:
+                        headers[src] = read_header(src)
+                    except (OSError, RuntimeError):
+                        headers[src] = None  # the source says why, in words, when it is built
+            cached = self._plans[key] = (plan, headers)
+        return cached
 
     def _matrix(self, index: int, kinds: list[str]) -> np.ndarray:
         assert self.transport is not None and self.rig is not None
-        return build_matrix(self._effective(self.levels[index], kinds), self.rig,
-                            self.transport.outputs, self.bus_gain, frozenset(self.bus_mute),
-                            self.master_db)
+        return self.mix.matrix(index, kinds, self.rig, self.transport.outputs)
 
     def next_index(self, index: int) -> int | None:
         if self.setlist is None:
@@ -178,7 +187,12 @@ class EngineCore:
             return
         decks = [v.deck for v in (t.current, t.pending, t.outgoing) if v is not None]
         decks += [v.deck for v in self.preloaded.values()]
-        self.streamer.decks = tuple(dict.fromkeys(decks))
+        order = tuple(dict.fromkeys(decks))
+        if order != self.streamer.decks:
+            fresh = not set(order) <= set(self.streamer.decks)
+            self.streamer.decks = order
+            if fresh:
+                self.streamer.kick()
 
     def _preload_after(self, index: int) -> None:
         wanted = []
@@ -209,7 +223,7 @@ class EngineCore:
         t = self.transport
         assert t is not None and self.setlist is not None
         self._seen_current = voice
-        self.emit(m.SongLoaded(voice.index, voice.title, voice.deck.length / t.rate))
+        self._announce = voice  # SongLoaded once its first block is decoded: "ready to play"
         self._preload_after(voice.index)
         song = self.songs[voice.index]
         for listener in self.listeners:
@@ -224,7 +238,7 @@ class EngineCore:
         if t is None or voice is None:
             return
         self._set_current(voice)
-        t.state = State.PAUSED if voice.deck.position > 0 else State.STOPPED
+        t.request(0.0, 0.0, State.PAUSED if voice.deck.position > 0 else State.STOPPED)
 
     # --- commands --------------------------------------------------------------------------------
     def cue(self, index: int) -> None:
@@ -234,7 +248,7 @@ class EngineCore:
         if not (0 <= index < len(self.songs)) or self.songs[index] is None:
             self.emit(m.Problem(f"song {index + 1} cannot be cued (it did not load)."))
             return
-        if t.active:
+        if t.busy:
             self.queued = index  # never cut a song the band is playing to
             return
         self.auto_at = None
@@ -250,7 +264,7 @@ class EngineCore:
         if t is None or t.current is None:
             self.emit(m.Problem("nothing to play: load a setlist and cue a song."))
             return
-        if t.active and t.env_target > 0:
+        if t.rising:
             return
         voice = t.current
         fresh = not voice.started and voice.deck.position <= 0
@@ -259,19 +273,17 @@ class EngineCore:
             if rebuilt is not None:
                 self._set_current(rebuilt)
                 voice = rebuilt
-        if not fresh or t.active:
-            t.fade_to(1.0, 10.0)  # from a pause: a short fade-in, no click
+        if not fresh or t.busy:
+            t.request(1.0, 10.0)  # from a pause: a short fade-in, no click
         else:
-            t.env, t.env_target, t.env_step = 1.0, 1.0, 0.0  # the song's first sample, exactly
-            t.state = State.PLAYING
-        t.active = True
+            t.request(1.0, 0.0, start=1.0)  # the song's first sample, exactly, at full level
         for listener in self.listeners:
             listener.transport(True, voice.deck.position)
 
     def pause(self, fade_ms: float, then: State = State.PAUSED) -> None:
         t = self.transport
-        if t is not None and t.active:
-            t.fade_to(0.0, fade_ms, then)
+        if t is not None and t.busy:
+            t.request(0.0, fade_ms, then)
             for listener in self.listeners:
                 listener.transport(False, t.current.deck.position if t.current else 0)
 
@@ -282,11 +294,11 @@ class EngineCore:
         self.nav.cancel()
         self.nav.vamp = None
         self.fading = None
-        if t.active:
+        if t.busy:
             self.pause(fade_ms, State.STOPPED)
             self._rewind_pending = True  # tick() rewinds once the fade is done
         else:
-            t.state = State.STOPPED
+            t.request(0.0, 0.0, State.STOPPED)
             self._rewind()
 
     def panic(self, fade_ms: float) -> None:
@@ -321,23 +333,28 @@ class EngineCore:
         t = self.transport
         if t is None or t.current is None:
             return
-        levels = self.levels[t.current.index]
-        if not 0 <= cmd.stem < len(levels):
-            self.emit(m.Problem(f"no stem {cmd.stem + 1} in this song."))
+        problem = self.mix.set_stem(t.current.index, cmd)
+        if problem:
+            self.emit(m.Problem(problem))
             return
-        changes = {k: v for k, v in (("gain_db", cmd.gain_db), ("pan", cmd.pan), ("mute", cmd.mute),
-                                     ("solo", cmd.solo)) if v is not None}
-        levels[cmd.stem] = dataclasses.replace(levels[cmd.stem], **changes)
         self.apply_levels()
 
     def set_master(self, cmd: m.SetMaster) -> None:
-        self.master_db = cmd.gain_db
+        self.mix.master_db = cmd.gain_db
         self.apply_levels()
 
     def apply_levels(self) -> None:
+        """The mix changed: every voice gets its new matrix (once per batch of commands)."""
+        self.mix.changed()
+        self._mix_dirty = True
+        if not self._batching:
+            self.flush()
+
+    def flush(self) -> None:
         t = self.transport
-        if t is None:
+        if t is None or not self._mix_dirty:
             return
+        self._mix_dirty = False
         for voice in (t.current, t.pending, t.outgoing, *self.preloaded.values()):
             if voice is not None and voice.plan is not None:
                 voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds))
@@ -348,12 +365,7 @@ class EngineCore:
         t, rig = self.transport, self.rig
         if t is None or t.current is None or rig is None:
             return
-        levels = self.levels.get(t.current.index, [])
-        self.emit(m.MixChanged(
-            t.current.index, tuple((lv.gain_db, lv.pan, lv.mute, lv.solo) for lv in levels),
-            tuple((bus, self.bus_gain.get(bus, 0.0), bus in self.bus_mute) for bus in rig.buses),
-            self.master_db, tuple(sorted(r.value for r in self.muted_roles)), self.click_on,
-            self.guide_on))
+        self.emit(self.mix.report(t.current.index, rig))
 
     # --- musical time --------------------------------------------------------------------------
     def landed(self, plan: Plan) -> None:
@@ -370,10 +382,10 @@ class EngineCore:
         if ended is not None:
             t.ended = None
             self._song_ended(ended, now)
-        if self.fading is not None and not t.active:
+        if self.fading is not None and not t.busy:
             fading, self.fading = self.fading, None
             self._song_ended(fading, now)
-        if self._rewind_pending and not t.active:
+        if self._rewind_pending and not t.busy:
             self._rewind_pending = False
             if self.queued is not None:  # "next" was pressed during the song: stop lands on it
                 queued, self.queued = self.queued, None
@@ -394,30 +406,57 @@ class EngineCore:
             else:
                 self._seen_current = current  # a jump or loop within the song
         self.nav.tick()
-        self._free_unused()
+        self._watch()
+        self._free_unused(now)
 
-    def _free_unused(self) -> None:
-        """Close voices nothing refers to any more, one tick after they were first seen unused.
-
-        The callback may hold a voice for the block it is mixing; a tick later it cannot, so the
-        memory is released here, on the control thread, never on the audio thread.
-        """
+    def _free_unused(self, now: float) -> None:
+        """Let go of voices nothing refers to any more (see ``VoicePool``): never on the RT thread."""
         t = self.transport
         assert t is not None
-        live = {id(v) for v in (t.current, t.pending, t.outgoing, *self.preloaded.values())
-                if v is not None}
-        freed = False
-        for voice, unused_before in list(self._owned.items()):
-            if id(voice) in live:
-                self._owned[voice] = False
-            elif unused_before:
-                voice.deck.close()
-                del self._owned[voice]
-                freed = True
-            else:
-                self._owned[voice] = True
-        if freed:
-            self.refresh_fill_order()
+        plan = self.nav.plan
+        live = (t.current, t.pending, t.outgoing, t.ended, plan.voice if plan else None,
+                *self.preloaded.values())
+        self.refresh_fill_order()
+        self.pool.collect(live, t.callbacks, now)
+        for voice in (t.current, t.pending, *self.preloaded.values()):
+            if voice is not None:
+                voice.mixer.collect()
+
+    def _watch(self) -> None:
+        """Say in words what the readers and the callback noticed: damage, a low ring, a fault."""
+        t = self.transport
+        assert t is not None
+        for voice in (t.current, t.pending, *self.preloaded.values()):
+            if voice is None:
+                continue
+            for notice in voice.deck.notices():
+                key = f"{voice.index}:{notice}"
+                if key not in self._reported:
+                    self._reported.add(key)
+                    self.emit(m.FileError(notice))
+        announce = self._announce
+        if announce is not None and (announce is not t.current or announce.deck.ring.ready_block()):
+            self._announce = None
+            if announce is t.current:
+                self.emit(m.SongLoaded(announce.index, announce.title, announce.deck.length / t.rate))
+        voice = t.current
+        if voice is not None and t.busy and voice.started and not voice.deck.finished:
+            left = voice.deck.ring.buffered() / t.rate
+            to_end = (voice.deck.length - voice.deck.position) / t.rate
+            low = left < min(LOW_SECONDS, to_end - 0.05)
+            if low != self._low:
+                self._low = low
+                self.emit(m.ReadAhead(left, low))
+        elif self._low:
+            self._low = False
+            self.emit(m.ReadAhead(0.0, False))
+        if t.fault is not None and not self._fault_told:
+            self._fault_told = True
+            import traceback
+
+            text = "".join(traceback.format_exception(t.fault))
+            print(f"audio callback fault (block played as silence):\n{text}", flush=True)
+            self.emit(m.EngineFault(f"{type(t.fault).__name__}: {t.fault}", text))
 
     def _song_ended(self, voice: Voice, now: float) -> None:
         self.emit(m.SongEnded(voice.index))
@@ -436,3 +475,11 @@ class EngineCore:
     def handle(self, cmd: m.Command) -> None:
         """Apply one command; bad requests become Problem events, never exceptions."""
         perform(self, cmd)
+
+    def begin_batch(self) -> None:
+        """Commands that arrived together: mix changes are applied once, at ``end_batch``."""
+        self._batching = True
+
+    def end_batch(self) -> None:
+        self._batching = False
+        self.flush()

@@ -87,6 +87,11 @@ class Engine:
         if self._closing or proc is not self._proc:
             return
         last = self.status_block.read()
+        if proc.exitcode != EXIT_DEVICE_LOST:
+            # The child was the only writer and is gone: the screen must not go on saying PLAYING.
+            self.status_block.begin()
+            self.status_block.set("state", State.ENGINE_DOWN)
+            self.status_block.end()
         if proc.exitcode == EXIT_DEVICE_LOST:
             self._push(m.DeviceLost(last.device or "audio device",
                                     "the audio device went away; waiting for it to come back"))
@@ -116,7 +121,8 @@ class Engine:
                     self._put(m.Seek(seconds=last.position / last.rate))
             for cmd in self._mix:
                 self._put(cmd)
-        self._push(m.EngineStarted(self._proc.pid if self._proc else -1, restarted=True))
+        pid = self._proc.pid if self._proc is not None else None
+        self._push(m.EngineStarted(pid if pid is not None else -1, restarted=True))
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the engine process and free the status block."""

@@ -8,6 +8,8 @@ beat; sounds that straddle a read are continued in the next one.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from player.engine.sounds import Sounds
@@ -22,7 +24,6 @@ class ScheduledSource:
 
     channels = 1
     error = ""
-    silent = False
     follows_length = True  # the deck sets ``length`` to the song's (files') length
 
     def __init__(self, rate: int, longest: int) -> None:
@@ -35,6 +36,13 @@ class ScheduledSource:
     def events(self, start: int, end: int) -> list[tuple[int, np.ndarray]]:
         """(frame, samples) of every sound starting in [start, end)."""
         raise NotImplementedError
+
+    def fresh(self) -> ScheduledSource:
+        """The same sounds, unread, for another deck (the schedule is shared: it never changes)."""
+        clone = copy.copy(self)
+        clone.pos, clone.length = 0, 0
+        clone._buf = np.zeros(0, dtype=np.float32)
+        return clone
 
     def seek(self, frame: int) -> None:
         self.pos = frame

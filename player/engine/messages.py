@@ -8,6 +8,7 @@ from pathlib import Path
 
 from player.actions import Action
 from player.setlist.roles import Role
+from player.setlist.setlist import SetlistFile
 
 
 class JumpMode(IntEnum):
@@ -29,7 +30,7 @@ class LoadSetlist(Command):
     rig: str | None = None  # None: the setlist's own rig
     # The setlist as read when the performer loaded it (``Engine.send`` fills it in): a restarted
     # engine plays that version, not whatever the file holds by then (player.setlist.SetlistFile).
-    setlist: object | None = None
+    setlist: SetlistFile | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,13 @@ class DebugStallReader(Command):
     seconds: float
 
 
+@dataclass(frozen=True)
+class DebugFault(Command):
+    """Test hook: the audio callback raises in the next ``blocks`` blocks, as a bug would."""
+
+    blocks: int = 1
+
+
 class Event:
     """Base of what the engine reports."""
 
@@ -263,6 +271,31 @@ class FileError(Event):
     """A stem or file that could not be played; the song goes on without it."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class EngineFault(Event):
+    """The audio callback raised: that block played as silence and the show went on. Not a lost
+    device: a bug, reported once with its traceback (also in the engine log)."""
+
+    message: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True)
+class ReadAhead(Event):
+    """The current song's decoded read-ahead ran low (``low``) or recovered: a slow disk."""
+
+    seconds: float
+    low: bool
+
+
+@dataclass(frozen=True)
+class RateChanged(Event):
+    """The device runs at another rate than the rig asks: the show plays at the device's."""
+
+    device_rate: int
+    rig_rate: int
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ solo, master) is folded into one matrix off the real-time thread, and the callba
 
 from __future__ import annotations
 
-from collections import deque
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +16,8 @@ import numpy as np
 from player.setlist.rig import NO_BUS, Rig
 from player.setlist.roles import Role
 
-SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE})  # soloing a part never takes the click away
+# Soloing a part never takes the click (or the guide, the talkback, the count-in) away.
+SOLO_SAFE = frozenset({Role.CLICK, Role.GUIDE, Role.TALKBACK, Role.COUNT_IN})
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,12 @@ class Mixer:
     """Mixes one block; a new gain matrix is reached by a linear ramp across the next block.
 
     ``set_gains`` may be called from any thread: it only swaps a reference. The matrices the
-    callback stops using are kept in ``_retired`` so they are freed by the next ``set_gains``, on the
-    control thread, never by the callback dropping the last reference.
+    callback stops using are kept in ``_retired`` until they have been out of use for a while, and
+    are then freed by ``set_gains`` or ``collect`` on the control thread, never by the callback
+    dropping the last reference (however many changes come between two blocks).
     """
+
+    KEEP_SECONDS = 0.1  # far longer than the callback holds a matrix it read
 
     def __init__(self, inputs: int, outputs: int, block: int) -> None:
         self.inputs, self.outputs, self.block = inputs, outputs, block
@@ -102,17 +106,24 @@ class Mixer:
         # Full (block x outputs) shape: a broadcasting multiply would allocate in the callback.
         ramp = np.arange(1, block + 1, dtype=np.float32) / block
         self._ramp = np.ascontiguousarray(np.repeat(ramp[:, None], outputs, axis=1))
-        self._retired: deque[np.ndarray] = deque(maxlen=4)
+        self._retired: list[tuple[np.ndarray, float]] = []
 
     def set_gains(self, matrix: np.ndarray, ramp: bool = True) -> None:
         """Replace the gain matrix; with ``ramp`` the change spreads over one block (no zipper)."""
         if matrix.shape != (self.inputs, self.outputs) or matrix.dtype != np.float32:
             raise ValueError(f"gain matrix must be float32 {self.inputs}x{self.outputs}")
-        self._retired.append(self._target)
+        self._retired.append((self._target, time.monotonic()))
+        self.collect()
         if ramp:
             self._target = matrix
         else:
             self._gains = self._target = matrix
+
+    def collect(self) -> None:
+        """Free the matrices the callback can no longer hold (control thread)."""
+        now = time.monotonic()
+        self._retired = [(m, t) for m, t in self._retired
+                         if now - t < self.KEEP_SECONDS or m is self._gains or m is self._target]
 
     @property
     def gains(self) -> np.ndarray:

@@ -17,7 +17,7 @@ from player.engine import messages as m
 from player.engine.status import State
 from player.engine.transport import MUSIC_FIELDS, NOW, Voice
 from player.setlist.setlist import Transition
-from player.setlist.tempo import Span
+from player.setlist.tempo import Span, section_at
 
 if TYPE_CHECKING:
     from player.engine.core import EngineCore
@@ -49,11 +49,7 @@ class Navigator:
     @staticmethod
     def section_at(voice: Voice, frame: int) -> int:
         """Index into ``voice.spans`` of the section playing at ``frame`` (-1 before the first)."""
-        found = -1
-        for i, span in enumerate(voice.spans):
-            if span.start <= frame:
-                found = i
-        return found
+        return section_at(voice.spans, frame)
 
     def _boundary(self, voice: Voice, mode: m.JumpMode, earliest: int) -> int | None:
         """The first landing frame >= ``earliest`` for ``mode`` (None: the song cannot say)."""
@@ -101,7 +97,7 @@ class Navigator:
         if target is None:
             return "no such place in this song"
         mode = cmd.mode if cmd.mode is not None else self.mode
-        if not t.active:
+        if not t.busy:
             core.replace_current(voice.index, target)
             return f"cued at {self.describe(voice, target)}"
         self.vamp = None
@@ -222,7 +218,7 @@ class Navigator:
                 core.fading = voice
                 core.transition_done = voice
                 left_ms = max(10.0, (voice.deck.length - position) * 1000 / rate)
-                t.fade_to(0.0, left_ms, State.STOPPED)
+                t.request(0.0, left_ms, State.STOPPED)
             return
         nxt = core.queued if core.queued is not None else core.next_index(voice.index)
         if nxt is None or entry.transition not in (Transition.SEGUE, Transition.AUTO):
@@ -267,7 +263,7 @@ class Navigator:
             self.plan = None
             if t.current is landed.voice:
                 self.core.landed(landed)
-        if t.active and t.pending is None:
+        if t.busy and t.pending is None:
             if self.vamp is not None:
                 self._loop_again()
             else:
@@ -280,8 +276,8 @@ class Navigator:
             return
         values = dict.fromkeys(MUSIC_FIELDS, 0.0)
         values.update(section=-1, next_section=-1, pending=-1, pending_section=-1,
-                      jump_mode=float(self.mode), master_db=self.core.master_db,
-                      click=float(self.core.click_on), guide=float(self.core.guide_on))
+                      jump_mode=float(self.mode), master_db=self.core.mix.master_db,
+                      click=float(self.core.mix.click_on), guide=float(self.core.mix.guide_on))
         voice = t.current
         if voice is not None:
             position = voice.deck.position
@@ -298,7 +294,7 @@ class Navigator:
             if i >= 0:
                 values["section"] = voice.spans[i].index
                 heard = (voice.index, voice.spans[i].index)
-                if t.active and heard != self._section_heard:
+                if t.busy and heard != self._section_heard:
                     self._section_heard = heard
                     for listener in self.core.listeners:
                         listener.section_started(voice.spans[i].index, voice.spans[i].name)

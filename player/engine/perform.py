@@ -7,9 +7,9 @@ Every action is answered with an ``ActionDone`` event that says what happened, i
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,139 +27,192 @@ TAP_WINDOW = 2.0  # seconds: taps further apart start a new count
 
 def perform(core: EngineCore, cmd: m.Command) -> None:
     """Apply one command; bad requests become Problem events, never exceptions."""
-    nav = core.nav
-    if isinstance(cmd, m.DoAction):
-        detail = _action(core, cmd)
-        core.emit(m.ActionDone(cmd.action, cmd.arg, cmd.source, detail))
-    elif isinstance(cmd, m.Cue):
-        core.cue(cmd.index)
-    elif isinstance(cmd, m.Play):
-        core.play(cmd.count_in)
-    elif isinstance(cmd, m.Pause):
-        core.pause(cmd.fade_ms)
-    elif isinstance(cmd, m.Stop):
-        core.stop(cmd.fade_ms)
-    elif isinstance(cmd, m.Seek):
-        core.seek(cmd)
-    elif isinstance(cmd, m.Jump):
-        nav.jump(cmd)
-    elif isinstance(cmd, m.CancelJump):
-        nav.cancel()
-    elif isinstance(cmd, m.SetJumpMode):
-        nav.cycle_mode(cmd.mode)
-    elif isinstance(cmd, m.Vamp):
-        nav.set_vamp(cmd)
-    elif isinstance(cmd, m.Panic):
-        core.panic(cmd.fade_ms)
-    elif isinstance(cmd, m.SetClick):
-        core.click_on = (not core.click_on) if cmd.on is None else cmd.on
-        if cmd.gain_db is not None:
-            core.click_gain_db = cmd.gain_db
-        core.apply_levels()
-    elif isinstance(cmd, m.SetGuide):
-        core.guide_on = (not core.guide_on) if cmd.on is None else cmd.on
-        if cmd.gain_db is not None:
-            core.guide_gain_db = cmd.gain_db
-        core.apply_levels()
-    elif isinstance(cmd, m.MuteRole):
-        mute = (cmd.role not in core.muted_roles) if cmd.mute is None else cmd.mute
-        (core.muted_roles.add if mute else core.muted_roles.discard)(cmd.role)
-        core.apply_levels()
-    elif isinstance(cmd, m.SetStem):
-        core.set_stem(cmd)
-    elif isinstance(cmd, m.SoloRole):
-        _solo_role(core, cmd)
-    elif isinstance(cmd, m.SetBus):
-        _set_bus(core, cmd)
-    elif isinstance(cmd, m.SetMaster):
-        core.set_master(cmd)
-    elif isinstance(cmd, m.TestTone):
-        _test_tone(core, cmd)
-    elif isinstance(cmd, m.ListDevices):
-        _list_devices(core)
-    elif isinstance(cmd, m.DebugStallReader):
-        core.streamer.stall_until = time.monotonic() + cmd.seconds
-    else:
+    handler = COMMANDS.get(type(cmd))
+    if handler is None:
         core.emit(m.Problem(f"unknown command {cmd!r}"))
+        return
+    handler(core, cmd)
+
+
+def _do_action(core: EngineCore, cmd: m.DoAction) -> None:
+    detail = _action(core, cmd)
+    core.emit(m.ActionDone(cmd.action, cmd.arg, cmd.source, detail))
+
+
+def _action(core: EngineCore, cmd: m.DoAction) -> str:
+    """What ``cmd.action`` does now, in words (every key, pedal and remote comes through here)."""
+    if core.transport is None or core.setlist is None:
+        return "no setlist loaded"
+    handler = ACTIONS.get(cmd.action)
+    if handler is None:
+        return f"{cmd.action.value} is not available"
+    return handler(core, cmd)
+
+
+def _set_click(core: EngineCore, cmd: m.SetClick) -> None:
+    core.mix.set_click(cmd.on, cmd.gain_db)
+    core.apply_levels()
+
+
+def _set_guide(core: EngineCore, cmd: m.SetGuide) -> None:
+    core.mix.set_guide(cmd.on, cmd.gain_db)
+    core.apply_levels()
+
+
+def _mute_role(core: EngineCore, cmd: m.MuteRole) -> None:
+    core.mix.mute_role(cmd.role, cmd.mute)
+    core.apply_levels()
+
+
+def _stall(core: EngineCore, cmd: m.DebugStallReader) -> None:
+    core.streamer.stall_until = time.monotonic() + cmd.seconds
+
+
+def _fault(core: EngineCore, cmd: m.DebugFault) -> None:
+    if core.transport is not None:
+        core.transport.debug_faults = cmd.blocks
+
+
+# --- performer actions: each returns what it did, in words ---------------------------------------
+def _play_pause(core: EngineCore, cmd: m.DoAction) -> str:
+    t = core.transport
+    if t is not None and t.rising:
+        core.pause(10.0)
+        return "paused"
+    core.play()
+    return "playing"
+
+
+def _play(core: EngineCore, cmd: m.DoAction) -> str:
+    core.play()
+    return "playing"
+
+
+def _stop(core: EngineCore, cmd: m.DoAction) -> str:
+    core.stop(10.0)
+    return "stopped"
+
+
+def _song(core: EngineCore, cmd: m.DoAction) -> str:
+    t, a = core.transport, cmd.action
+    assert t is not None and core.setlist is not None
+    current = t.current.index if t.current is not None else -1
+    base = core.queued if core.queued is not None else current
+    if a is Action.NEXT_SONG:
+        index = core.next_index(base)
+    elif a is Action.PREVIOUS_SONG:
+        index = max((i for i in range(base) if core.songs[i] is not None
+                     and not core.setlist.setlist.songs[i].skip), default=None)
+    else:
+        number = _int(cmd.arg)
+        index = number - 1 if number is not None else None
+    if index is None or not 0 <= index < len(core.songs):
+        return "no such song"
+    core.cue(index)
+    if t.busy:
+        return f"next: {_title(core, index)} (after this song)"
+    return f"cued {_title(core, index)}"
+
+
+def _cancel(core: EngineCore, cmd: m.DoAction) -> str:
+    nav = core.nav
+    if nav.plan is not None and nav.plan.kind in ("jump", "release") and nav.cancel():
+        return "jump cancelled"
+    if nav.vamp is not None:
+        return nav.set_vamp(m.Vamp(on=False))
+    return "no jump pending"
+
+
+def _click(core: EngineCore, cmd: m.DoAction) -> str:
+    perform(core, m.SetClick())
+    return f"click {'on' if core.mix.click_on else 'off'}"
+
+
+def _guide(core: EngineCore, cmd: m.DoAction) -> str:
+    perform(core, m.SetGuide())
+    return f"guide {'on' if core.mix.guide_on else 'off'}"
+
+
+def _mute(core: EngineCore, cmd: m.DoAction) -> str:
+    try:
+        role = Role(str(cmd.arg))
+    except ValueError:
+        return f"no role {cmd.arg!r}"
+    perform(core, m.MuteRole(role))
+    return f"{role.value} {'muted' if role in core.mix.muted_roles else 'on'}"
+
+
+def _master(core: EngineCore, cmd: m.DoAction) -> str:
+    step = MASTER_STEP_DB if cmd.action is Action.MASTER_UP else -MASTER_STEP_DB
+    core.set_master(m.SetMaster(float(np.clip(core.mix.master_db + step, *MASTER_RANGE))))
+    return f"master {core.mix.master_db:+.0f} dB"
+
+
+def _panic(core: EngineCore, cmd: m.DoAction) -> str:
+    core.panic(1000.0)
+    return "panic: fading out"
+
+
+def _mode(core: EngineCore, cmd: m.DoAction) -> str:
+    return f"jump mode: {core.nav.cycle_mode(None).name.lower().replace('_', ' ')}"
+
+
+Handler = Callable[["EngineCore", Any], object]  # what it returns is not used
+ActionHandler = Callable[["EngineCore", m.DoAction], str]
+
+# One handler per command type: what crosses the process boundary and what the engine does with it.
+COMMANDS: dict[type[m.Command], Handler] = {
+    m.DoAction: _do_action,
+    m.Cue: lambda core, cmd: core.cue(cmd.index),
+    m.Play: lambda core, cmd: core.play(cmd.count_in),
+    m.Pause: lambda core, cmd: core.pause(cmd.fade_ms),
+    m.Stop: lambda core, cmd: core.stop(cmd.fade_ms),
+    m.Seek: lambda core, cmd: core.seek(cmd),
+    m.Jump: lambda core, cmd: core.nav.jump(cmd),
+    m.CancelJump: lambda core, cmd: core.nav.cancel(),
+    m.SetJumpMode: lambda core, cmd: core.nav.cycle_mode(cmd.mode),
+    m.Vamp: lambda core, cmd: core.nav.set_vamp(cmd),
+    m.Panic: lambda core, cmd: core.panic(cmd.fade_ms),
+    m.SetClick: _set_click,
+    m.SetGuide: _set_guide,
+    m.MuteRole: _mute_role,
+    m.SetStem: lambda core, cmd: core.set_stem(cmd),
+    m.SoloRole: lambda core, cmd: _solo_role(core, cmd),
+    m.SetBus: lambda core, cmd: _set_bus(core, cmd),
+    m.SetMaster: lambda core, cmd: core.set_master(cmd),
+    m.TestTone: lambda core, cmd: _test_tone(core, cmd),
+    m.ListDevices: lambda core, cmd: _list_devices(core),
+    m.DebugStallReader: _stall,
+    m.DebugFault: _fault,
+}
+
+# One handler per performer action: a key, a pedal and a remote all land here, so they agree.
+ACTIONS: dict[Action, ActionHandler] = {
+    Action.PLAY_PAUSE: _play_pause,
+    Action.PLAY: _play,
+    Action.STOP: _stop,
+    Action.NEXT_SONG: _song,
+    Action.PREVIOUS_SONG: _song,
+    Action.GO_TO_SONG: _song,
+    Action.NEXT_SECTION: lambda core, cmd: core.nav.jump(m.Jump(relative=1)),
+    Action.PREVIOUS_SECTION: lambda core, cmd: core.nav.jump(m.Jump(relative=-1)),
+    Action.JUMP_TO_SECTION: lambda core, cmd: core.nav.jump(m.Jump(section=_section(core, cmd.arg))),
+    Action.VAMP_TOGGLE: lambda core, cmd: core.nav.set_vamp(m.Vamp()),
+    Action.JUMP_MODE_CYCLE: _mode,
+    Action.CANCEL_JUMP: _cancel,
+    Action.CLICK_TOGGLE: _click,
+    Action.GUIDE_TOGGLE: _guide,
+    Action.MUTE_ROLE: _mute,
+    Action.MASTER_UP: _master,
+    Action.MASTER_DOWN: _master,
+    Action.PANIC: _panic,
+    Action.TAP_TEMPO: lambda core, cmd: _tap(core),
+}
 
 
 def _title(core: EngineCore, index: int) -> str:
     song = core.songs[index] if 0 <= index < len(core.songs) else None
     return f"{index + 1} {song.song.title}" if song is not None else f"{index + 1}"
-
-
-def _action(core: EngineCore, cmd: m.DoAction) -> str:
-    t, nav, a = core.transport, core.nav, cmd.action
-    if t is None or core.setlist is None:
-        return "no setlist loaded"
-    current = t.current.index if t.current is not None else -1
-    playing = t.active and t.env_target > 0
-    if a is Action.PLAY_PAUSE:
-        if playing:
-            core.pause(10.0)
-            return "paused"
-        core.play()
-        return "playing"
-    if a is Action.PLAY:
-        core.play()
-        return "playing"
-    if a is Action.STOP:
-        core.stop(10.0)
-        return "stopped"
-    if a in (Action.NEXT_SONG, Action.PREVIOUS_SONG, Action.GO_TO_SONG):
-        base = core.queued if core.queued is not None else current
-        if a is Action.NEXT_SONG:
-            index = core.next_index(base)
-        elif a is Action.PREVIOUS_SONG:
-            index = max((i for i in range(base) if core.songs[i] is not None
-                         and not core.setlist.setlist.songs[i].skip), default=None)
-        else:
-            index = _int(cmd.arg) - 1 if _int(cmd.arg) is not None else None
-        if index is None or not 0 <= index < len(core.songs):
-            return "no such song"
-        core.cue(index)
-        if t.active:
-            return f"next: {_title(core, index)} (after this song)"
-        return f"cued {_title(core, index)}"
-    if a is Action.NEXT_SECTION:
-        return nav.jump(m.Jump(relative=1))
-    if a is Action.PREVIOUS_SECTION:
-        return nav.jump(m.Jump(relative=-1))
-    if a is Action.JUMP_TO_SECTION:
-        return nav.jump(m.Jump(section=_section(core, cmd.arg)))
-    if a is Action.VAMP_TOGGLE:
-        return nav.set_vamp(m.Vamp())
-    if a is Action.JUMP_MODE_CYCLE:
-        return f"jump mode: {nav.cycle_mode(None).name.lower().replace('_', ' ')}"
-    if a is Action.CANCEL_JUMP:
-        if nav.plan is not None and nav.plan.kind in ("jump", "release") and nav.cancel():
-            return "jump cancelled"
-        if nav.vamp is not None:
-            return nav.set_vamp(m.Vamp(on=False))
-        return "no jump pending"
-    if a is Action.CLICK_TOGGLE:
-        perform(core, m.SetClick())
-        return f"click {'on' if core.click_on else 'off'}"
-    if a is Action.GUIDE_TOGGLE:
-        perform(core, m.SetGuide())
-        return f"guide {'on' if core.guide_on else 'off'}"
-    if a is Action.MUTE_ROLE:
-        try:
-            role = Role(str(cmd.arg))
-        except ValueError:
-            return f"no role {cmd.arg!r}"
-        perform(core, m.MuteRole(role))
-        return f"{role.value} {'muted' if role in core.muted_roles else 'on'}"
-    if a in (Action.MASTER_UP, Action.MASTER_DOWN):
-        step = MASTER_STEP_DB if a is Action.MASTER_UP else -MASTER_STEP_DB
-        core.set_master(m.SetMaster(float(np.clip(core.master_db + step, *MASTER_RANGE))))
-        return f"master {core.master_db:+.0f} dB"
-    if a is Action.PANIC:
-        core.panic(1000.0)
-        return "panic: fading out"
-    if a is Action.TAP_TEMPO:
-        return _tap(core)
-    return f"{a.value} is not available"
 
 
 def _int(value: int | str | None) -> int | None:
@@ -203,7 +256,7 @@ def _test_tone(core: EngineCore, cmd: m.TestTone) -> None:
     if t is None:
         core.emit(m.Problem("no audio device open: load a setlist first."))
         return
-    if t.active:
+    if t.busy:
         core.emit(m.Problem("stop the show before testing outputs."))
         return
     if not 1 <= cmd.channel <= t.outputs:
@@ -238,16 +291,10 @@ def _solo_role(core: EngineCore, cmd: m.SoloRole) -> None:
     t = core.transport
     if t is None or t.current is None:
         return
-    levels = core.levels[t.current.index]
-    for i, lv in enumerate(levels):
-        if lv.role == cmd.role:
-            levels[i] = dataclasses.replace(lv, solo=cmd.solo)
+    core.mix.solo_role(t.current.index, cmd.role, cmd.solo)
     core.apply_levels()
 
 
 def _set_bus(core: EngineCore, cmd: m.SetBus) -> None:
-    if cmd.gain_db is not None:
-        core.bus_gain[cmd.bus] = cmd.gain_db
-    if cmd.mute is not None:
-        (core.bus_mute.add if cmd.mute else core.bus_mute.discard)(cmd.bus)
+    core.mix.set_bus(cmd)
     core.apply_levels()

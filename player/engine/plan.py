@@ -13,15 +13,18 @@ from pathlib import Path
 from player.engine.deck import Source
 from player.engine.generated import ClickSource, CountInSource, CueSource
 from player.engine.mixer import StemLevel
+from player.engine.pair import PairSource
 from player.engine.sounds import load_sounds
 from player.setlist.generate import generation
-from player.setlist.rig import Rig
+from player.setlist.rig import NO_BUS, Rig
 from player.setlist.roles import Role
 from player.setlist.setlist import Entry
 from player.setlist.song import SUBDIVISIONS, SongFolder
+from player.setlist.stemfile import channel_problem, header_channels
 from player.setlist.tempo import TempoMap, sections
 
 FILE, CLICK, GUIDE, COUNT_IN = "file", "click", "guide", "count_in"
+DEFAULT_RATE = 48000  # a split-mono pair decodes at this rate when the plan is made without one
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,7 @@ class SongPlan:
     kinds: list[str] = field(default_factory=list)  # FILE, CLICK, GUIDE or COUNT_IN, per source
     tempo: TempoMap | None = None
     count_in: int = 0  # bars
-
-    @property
-    def paths(self) -> list[Path]:
-        return [s for s in self.sources if isinstance(s, Path)]
+    refused: list[str] = field(default_factory=list)  # stems that break a rule and play nowhere
 
 
 def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
@@ -55,16 +55,24 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
     muted = set(entry.muted_roles) if entry else set()
     levels, names, kinds = [], [], []
     sources: list[Path | Source] = []
+    refused: list[str] = []
     for i, stem in enumerate(song.song.stems):
+        right = song.right_path(stem)
+        # The channel rule of `player check`: a file of more than two channels plays nowhere,
+        # rather than its first two channels somewhere (they may be a click and a guide).
+        wrong = None if right else channel_problem(stem.file, header_channels(song.stem_path(stem)))
+        if wrong:
+            refused.append(wrong)
         levels.append(StemLevel(
-            channels=channels[i] if channels else 1,
-            bus=rig.bus_for(stem.role, stem.bus),
+            channels=2 if right else channels[i] if channels else 1,
+            bus=NO_BUS if wrong else rig.bus_for(stem.role, stem.bus),
             role=stem.role,
             gain_db=stem.gain_db + gain,
             pan=stem.pan,
             mute=stem.mute or stem.role in muted,
         ))
-        sources.append(song.stem_path(stem))
+        sources.append(PairSource(song.stem_path(stem), right, rate or DEFAULT_RATE) if right
+                       else song.stem_path(stem))
         names.append(stem.display_name)
         kinds.append(FILE)
     tempo = TempoMap.of(song.song, rate) if rate else None
@@ -101,4 +109,4 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
             levels.append(StemLevel(1, in_ears, Role.CLICK, gen.click_gain_db))
             names.append("Count-in")
             kinds.append(COUNT_IN)
-    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars)
+    return SongPlan(song.song.title, sources, levels, names, kinds, tempo, bars, refused)

@@ -67,6 +67,7 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     _tune_for_real_time()
     from player.engine import messages as m
+    from player.engine.coalesce import coalesce
     from player.engine.core import EngineCore
     from player.engine.parent import ParentWatch
     from player.engine.status import State, StatusBlock
@@ -95,52 +96,68 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
     waiting_for_device = False
     next_try = 0.0
     attempts = 0
-    while True:
-        try:
-            cmd = commands.get(timeout=TICK)
-        except queue.Empty:
-            cmd = None
+    running = True
+    while running:
+        batch = _take_batch(commands)
         now = time.monotonic()
-        if isinstance(cmd, m.Shutdown) or parent.gone(now, core.handle):  # UI gone: fade, exit
+        if parent.gone(now, core.handle):  # the UI is gone: fade out, then exit
             break
+        core.begin_batch()
+        for cmd in coalesce(batch):
+            if isinstance(cmd, m.Shutdown):
+                running = False
+                break
+            try:
+                if isinstance(cmd, m.LoadSetlist):
+                    previous = core.rig
+                    loaded = core.load(cmd)
+                    if loaded is not None:
+                        rig, _ = loaded
+                        if stream is not None and previous is not None and (
+                                previous.audio != rig.audio or previous.output_channels
+                                != rig.output_channels):
+                            stream.close()  # another device or format: open it afresh
+                            stream = None
+                        if stream is None:
+                            core.attach(Transport(rig.output_channels, rig.audio.block_size,
+                                                  rig.audio.sample_rate, status))
+                            waiting_for_device = True
+                            next_try = 0.0
+                        else:
+                            core.reset()
+                        if midi != "off":
+                            midi_host.configure(rig, core.rig_file)
+                elif isinstance(cmd, m.MidiCommand):
+                    midi_host.handle(cmd)
+                else:
+                    core.handle(cmd)
+                if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
+                    gc.freeze()  # what exists now lives long: keep it out of every collection
+            except Exception as exc:  # noqa: BLE001 - a bad command must not take the show down
+                traceback.print_exc()
+                emit(m.Problem(f"the engine could not do {type(cmd).__name__}: {exc} "
+                               "(details in the engine log)"))
         try:
-            if isinstance(cmd, m.LoadSetlist):
-                previous = core.rig
-                loaded = core.load(cmd)
-                if loaded is not None:
-                    rig, _ = loaded
-                    if stream is not None and previous is not None and (
-                            previous.audio != rig.audio or previous.output_channels
-                            != rig.output_channels):
-                        stream.close()  # another device or format: open it afresh
-                        stream = None
-                    if stream is None:
-                        core.attach(Transport(rig.output_channels, rig.audio.block_size,
-                                              rig.audio.sample_rate, status))
-                        waiting_for_device = True
-                        next_try = 0.0
-                    else:
-                        core.reset()
-                    if midi != "off":
-                        midi_host.configure(rig, core.rig_file)
-            elif isinstance(cmd, m.MidiCommand):
-                midi_host.handle(cmd)
-            elif cmd is not None:
-                core.handle(cmd)
-            if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
-                gc.freeze()  # what exists now lives long: keep it out of every collection
-        except Exception as exc:  # noqa: BLE001 - a bad command must not take the show down
+            core.end_batch()
+        except Exception:  # noqa: BLE001 - like a command
             traceback.print_exc()
-            emit(m.Problem(f"the engine could not do {type(cmd).__name__}: {exc} "
-                           "(details in the engine log)"))
+        if not running:
+            break
         if waiting_for_device and now >= next_try and core.rig is not None:
             next_try = now + DEVICE_RETRY
-            stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
+            try:
+                stream, device_name, detail = _open_stream(core, device_override, attempts == 0)
+            except Exception as exc:  # noqa: BLE001 - in words on screen, and tried again
+                traceback.print_exc()
+                stream, device_name, detail = None, "", f"could not start the audio: {exc}"
             attempts += 1
             if stream is not None:
                 waiting_for_device = False
                 status.set_device(device_name)
                 emit(m.DeviceBack(device_name))
+                rate = core.transport.rate if core.transport is not None else 0
+                if rate and rate != core.rig.audio.sample_rate:
+                    emit(m.RateChanged(rate, core.rig.audio.sample_rate))
             else:
                 status.begin()
                 status.set("state", State.NO_DEVICE)
@@ -167,10 +184,35 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
 
 
 _reported_missing = False
+MAX_BATCH = 200  # commands taken before the housekeeping tick runs again
+
+
+def _take_batch(commands: Queue) -> list[Any]:
+    """What arrived: waits up to a tick for the first command, then takes the rest at once.
+
+    Under a burst (a bouncing pedal, a flood from the network) the tick then runs once per batch,
+    not once per command, and superseded commands are dropped by ``coalesce``.
+    """
+    try:
+        batch = [commands.get(timeout=TICK)]
+    except queue.Empty:
+        return []
+    while len(batch) < MAX_BATCH:
+        try:
+            batch.append(commands.get_nowait())
+        except queue.Empty:
+            break
+    return batch
 
 
 def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str, str]:
-    """Open the rig's device if it is there; (None, "", why) when not. Rescans devices each try."""
+    """Open the rig's device if it is there; (None, "", why) when not. Rescans devices each try.
+
+    The device may run at another rate than the rig asks (an interface left at 44.1 kHz, a JACK
+    server at 48): the rig's rate is asked for first, where the host API can switch the device;
+    otherwise the show plays at the device's rate, every stem resampled, and says so. Any error
+    here is a message and a retry, never the engine's death.
+    """
     global _reported_missing
     import sounddevice as sd
 
@@ -178,10 +220,14 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
     from player.engine.devices import find_output_device
 
     rig = core.rig
-    if not first:
-        sd._terminate()  # PortAudio lists devices once per initialisation: look again
-        sd._initialize()
-    device = find_output_device(override if override is not None else rig.audio.device)
+    try:
+        if not first:
+            sd._terminate()  # PortAudio lists devices once per initialisation: look again
+            sd._initialize()
+        device = find_output_device(override if override is not None else rig.audio.device)
+    except Exception as exc:  # noqa: BLE001 - a broken audio stack is a message and a retry
+        traceback.print_exc()
+        return None, "", f"could not list the audio devices: {exc}"
     need = rig.output_channels
     if device is None or device.outputs < need:
         why = ("not connected" if device is None else
@@ -192,12 +238,35 @@ def _open_stream(core: Any, override: str | None, first: bool) -> tuple[Any, str
     busy = lock.take(lock.device_key(device.name, device.host_api))  # one player per device
     if busy is not None:
         return None, "", busy
-    stream = sd.OutputStream(device=device.index, channels=need, samplerate=rig.audio.sample_rate,
-                             blocksize=rig.audio.block_size, dtype="float32", latency="low",
-                             callback=core.transport.callback)
-    stream.start()
+    rate = choose_rate(sd, device.index, need, rig.audio.sample_rate, int(device.default_rate))
+    if rate != core.transport.rate:
+        core.retarget(rate)
+    try:
+        stream = sd.OutputStream(device=device.index, channels=need, samplerate=rate,
+                                 blocksize=rig.audio.block_size, dtype="float32", latency="low",
+                                 callback=core.transport.callback)
+        stream.start()
+    except Exception as exc:  # noqa: BLE001 - e.g. "Invalid sample rate", a busy device
+        traceback.print_exc()
+        detail = f"could not open {device.name}: {exc}"
+        _reported_missing = True
+        return None, "", detail
     _reported_missing = False
     return stream, f"{device.name} ({device.host_api})", ""
+
+
+def choose_rate(sd: Any, device: int, channels: int, wanted: int, device_rate: int) -> int:
+    """The rig's rate if the device takes it, else the rate the device runs at."""
+    for rate in dict.fromkeys((wanted, device_rate)):
+        if rate <= 0:
+            continue
+        try:
+            sd.check_output_settings(device=device, channels=channels, samplerate=rate,
+                                     dtype="float32")
+        except Exception:  # noqa: BLE001 - PortAudio says no with a PortAudioError or ValueError
+            continue
+        return rate
+    return wanted
 
 
 if __name__ == "__main__":  # pragma: no cover - started through Engine

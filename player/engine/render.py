@@ -92,8 +92,8 @@ def render_song(plan: SongPlan, rig: Rig, out_dir: Path, per_channel: bool = Fal
                 wake_mixer.wait(0.05)
                 wake_mixer.clear()
             frames = deck.ring.peek()
-            for r in range(0, block, MIX_ROWS):
-                mixer.mix(frames[r:r + MIX_ROWS], out[r:r + MIX_ROWS])
+            for row in range(0, block, MIX_ROWS):
+                mixer.mix(frames[row:row + MIX_ROWS], out[row:row + MIX_ROWS])
             deck.ring.advance()
             wake_readers.set()
             n = min(block, total - written)

@@ -29,6 +29,7 @@ class State(IntEnum):
     STOPPING = 3  # fading out towards stopped or paused
     NO_DEVICE = 4
     COUNT_IN = 5  # playing the count-in bars before the song's first sample
+    ENGINE_DOWN = 6  # the engine process is gone (written by the parent until a new one runs)
 
 
 # Scalar slots (float64) in order; a float64 holds every frame count of a show exactly.
@@ -37,7 +38,7 @@ FIELDS = ("seq", "state", "song", "position", "length", "rate", "block", "output
           # musical time (bar 0 / section -1 / pending -1 when unknown or none)
           "bar", "beat", "tick", "beats_in_bar", "bpm", "section", "next_section", "pending",
           "pending_section", "jump_mode", "vamp", "vamp_start", "vamp_end", "count_in", "click",
-          "guide", "master_db", "jumps", "jump_misses")
+          "guide", "master_db", "jumps", "jump_misses", "faults")
 _IDX = {name: i for i, name in enumerate(FIELDS)}
 _SCALAR_BYTES = len(FIELDS) * 8
 SIZE = _SCALAR_BYTES + 4 * (MAX_OUTPUTS + MAX_STEM_CHANNELS) + NAME_BYTES
@@ -84,6 +85,7 @@ class Status:
     master_db: float = 0.0
     jumps: int = 0  # jumps landed
     jump_misses: int = 0  # jumps that could not land on their sample (target not buffered)
+    faults: int = 0  # blocks the callback played as silence because of an error in it
 
     @property
     def seconds(self) -> float:
@@ -170,12 +172,13 @@ class StatusBlock:
             stem_peaks = tuple(float(x) for x in self.stem_peaks[:stems])
             raw = bytes(self.name_bytes).split(b"\0", 1)[0]
             if self.scalars[0] == seq:
-                values = {name: int(s[_IDX[name]]) for name in _INT_FIELDS}
+                values: dict[str, int | float | bool] = {
+                    name: int(s[_IDX[name]]) for name in _INT_FIELDS}
                 values.update({name: float(s[_IDX[name]]) for name in _FLOAT_FIELDS})
                 values.update({name: bool(s[_IDX[name]]) for name in _BOOL_FIELDS})
                 return Status(state=State(int(s[_IDX["state"]])), out_peaks=peaks,
                               stem_peaks=stem_peaks, device=raw.decode(errors="replace"),
-                              seq=int(seq), **values)
+                              seq=int(seq), **values)  # type: ignore[arg-type]
         raise TimeoutError("engine status kept changing while being read")
 
     def close(self) -> None:

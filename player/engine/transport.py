@@ -7,6 +7,7 @@ locks, no logging. It reads references that the control thread swaps whole (``cu
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,22 @@ NOW = -1  # ``pending_at`` for a jump that lands as soon as its target is buffer
 # Status fields the control thread computes (bar, beat, section, ...): published whole each block.
 MUSIC_FIELDS = FIELDS[FIELDS.index("bar"):FIELDS.index("master_db") + 1]
 _MUSIC_FIRST = FIELDS.index("bar")
+PEAK_WINDOW_SECONDS = 0.1  # meters show the peak of at least this long: the UI reads at 20 Hz
+_serials = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Fade:
+    """One request from the control thread to the callback: where the master level goes.
+
+    Swapped in whole and read once per block, so the callback never sees half of a change (a GIL
+    switch between four separate stores once lost a pause).
+    """
+
+    target: float  # level to reach (0: silent, then ``then``)
+    frames: float  # over this many frames; 0: at once
+    then: State = State.PAUSED  # the state once silent
+    start: float | None = None  # jump to this level first (a fresh start plays at full level)
 
 
 @dataclass(eq=False)
@@ -41,6 +58,7 @@ class Voice:
     plan: Any = field(default=None, repr=False)  # the SongPlan it was built from
     spans: list[Any] = field(default_factory=list, repr=False)  # sections in frames
     count_in: int = 0  # bars of count-in this voice starts with
+    serial: int = field(default_factory=lambda: next(_serials))  # identity without a reference
 
     def __post_init__(self) -> None:
         self.scratch = np.empty((self.block, self.deck.ring.width), dtype=np.float32)
@@ -64,18 +82,38 @@ class Transport:
         self.outgoing: Voice | None = None  # the voice a landing left, still fading for a block
         self._out_row = 0
         self.jumps = self.jump_misses = 0
-        self._missed: Voice | None = None
+        # The serial, not the voice: a reference here would be the last one to a dropped voice,
+        # and the callback would free its rings (7-22 MiB, 97-312 us) when replacing it.
+        self._missed = 0
         self.music = np.zeros(len(MUSIC_FIELDS), dtype=np.float64)  # swapped whole by control
         self.tone: np.ndarray | None = None  # setup's output test, played while stopped
+        self._tone_owner: np.ndarray | None = None  # keeps ``tone`` alive after the callback drops it
         self.tone_channel = 0
         self.tone_pos = 0
         self.tone_peak = 0.0
+        # Written by the callback only; control asks for changes with ``request``.
         self.active = False  # the callback plays (or fades) the current voice
         self.env = 0.0  # fade gain at the start of the next block
         self.env_target = 0.0
         self.env_step = 0.0  # per frame
         self.after_fade = State.PAUSED
         self.state = State.STOPPED
+        self.fade = Fade(0.0, 0.0, State.STOPPED, 0.0)
+        self._fade_applied: Fade | None = None
+        # Faults: the callback catches everything (sounddevice aborts the stream on an exception,
+        # which would end the show as "device lost"), plays silence for that block and counts it.
+        self.faults = 0
+        self.fault: BaseException | None = None  # the first one, for the log; control reads it
+        self.debug_faults = 0  # test hook: raise in this many blocks
+        # Meters: the peak since at least PEAK_WINDOW_SECONDS, so a 20 Hz reader misses nothing.
+        self._peak_blocks = max(1, math.ceil(PEAK_WINDOW_SECONDS * rate / block))
+        self._peak_count = 0
+        self._out_hold = np.zeros(MAX_OUTPUTS, dtype=np.float32)
+        self._out_prev = np.zeros(MAX_OUTPUTS, dtype=np.float32)
+        self._out_block = np.zeros(MAX_OUTPUTS, dtype=np.float32)
+        self._stem_hold = np.zeros(MAX_STEM_CHANNELS, dtype=np.float32)
+        self._stem_prev = np.zeros(MAX_STEM_CHANNELS, dtype=np.float32)
+        self._stem_block = np.zeros(MAX_STEM_CHANNELS, dtype=np.float32)
         self.ended: Voice | None = None  # set by the callback when a song ran out; control reacts
         self.crossfades = 0
         self.late = self.dropped = self.callbacks = 0
@@ -110,22 +148,31 @@ class Transport:
         status.end()
 
     # --- control thread --------------------------------------------------------------------------
-    def fade_to(self, target: float, ms: float, then: State = State.PAUSED) -> None:
-        """Ramp the master fade to ``target`` over ``ms``; ``then`` is the state once silent."""
-        frames = max(1.0, ms * self.rate / 1000.0)
-        self.after_fade = then
-        self.env_step = (target - self.env) / frames if target != self.env else 0.0
-        self.env_target = target
-        if target > 0:
-            self.state = State.PLAYING
-        elif self.active:
-            self.state = State.STOPPING
+    def request(self, target: float, ms: float, then: State = State.PAUSED,
+                start: float | None = None) -> None:
+        """Ask the callback to ramp the master fade to ``target`` over ``ms`` (0: at once)."""
+        frames = 0.0 if ms <= 0 else max(1.0, ms * self.rate / 1000.0)
+        self.fade = Fade(target, frames, then, start)
+
+    @property
+    def busy(self) -> bool:
+        """Control's view: sounding now, or asked to and about to (the request is not yet taken)."""
+        fade = self.fade
+        if fade is not self._fade_applied:
+            return fade.target > 0 or (self.active and fade.frames > 0)
+        return self.active
+
+    @property
+    def rising(self) -> bool:
+        """Playing or about to, as opposed to fading out or stopped."""
+        return self.busy and self.fade.target > 0
 
     def play_tone(self, tone: np.ndarray, channel: int) -> None:
         """Play ``tone`` (mono) on one output while the show is stopped."""
         self.tone = None
         self.tone_channel, self.tone_pos = channel, 0
         self.tone_peak = float(np.abs(tone).max()) if len(tone) else 0.0  # for the meters
+        self._tone_owner = tone  # freed here, by the next tone, never by the callback
         self.tone = tone
 
     # --- real-time thread ------------------------------------------------------------------------
@@ -139,14 +186,56 @@ class Transport:
             self.dropped += 1
             voice.mixer.mix_masked(block, ring.row_mask(), out)
         width = ring.width
-        if width <= MAX_STEM_CHANNELS:
+        if width <= MAX_STEM_CHANNELS and voice is self.current:
             np.abs(block, out=voice.peaks_in)
-            np.max(voice.peaks_in, axis=0, out=self.status.stem_peaks[:width])
+            np.max(voice.peaks_in, axis=0, out=self._stem_block[:width])
+            self._stem_block[width:].fill(0)
         ring.advance()
 
+    def _take_fade(self) -> None:
+        fade = self.fade  # one read: a request made during this block waits for the next
+        if fade is self._fade_applied:
+            return
+        if fade.start is not None:
+            self.env = fade.start
+        self.env_target = fade.target
+        self.after_fade = fade.then
+        if fade.frames <= 0 or fade.target == self.env:
+            self.env = fade.target
+            self.env_step = 0.0
+        else:
+            self.env_step = (fade.target - self.env) / fade.frames
+        if fade.target > 0:
+            self.active = True
+            self.state = State.PLAYING
+        elif self.env > 0 and self.active:
+            self.state = State.STOPPING
+        else:
+            self.active = False
+            self.state = fade.then
+        self._fade_applied = fade
+
     def callback(self, outdata: np.ndarray, frames: int, _time: object, status: object) -> None:
+        """PortAudio's callback: never raises (sounddevice would abort the stream)."""
+        try:
+            if self.debug_faults:
+                self.debug_faults -= 1
+                raise RuntimeError("test fault in the audio callback (DebugFault)")
+            self._callback(outdata, frames, status)
+        except Exception as exc:  # noqa: BLE001 - silence for this block; the show goes on
+            self.faults += 1
+            if self.fault is None:
+                self.fault = exc
+            try:
+                outdata.fill(0)
+                self.status.set("faults", self.faults)
+            except Exception:  # noqa: BLE001 - nothing more can be done in this block
+                pass
+
+    def _callback(self, outdata: np.ndarray, frames: int, status: object) -> None:
         started = time.perf_counter()
         self.callbacks += 1
+        self._take_fade()
         if getattr(status, "output_underflow", False):
             self.late += 1
         voice = self.current
@@ -157,15 +246,16 @@ class Transport:
             # than start with stems missing (the song's first sample is never lost).
             outdata.fill(0)
             self.status.out_peaks[: self.outputs].fill(0)
+            self._out_block.fill(0)
             tone = self.tone
             if tone is not None:
                 chunk = tone[self.tone_pos:self.tone_pos + frames]
                 outdata[: len(chunk), self.tone_channel] = chunk
-                self.status.out_peaks[self.tone_channel] = self.tone_peak
+                self._out_block[self.tone_channel] = self.tone_peak
                 self.tone_pos += frames
                 if self.tone_pos >= len(tone):
-                    self.tone = None
-            self.status.stem_peaks.fill(0)
+                    self.tone = None  # ``_tone_owner`` still holds it: not freed here
+            self._stem_block.fill(0)
             self._publish(voice, started)
             return
         voice.started = True
@@ -178,8 +268,8 @@ class Transport:
                 ready = pending.deck.ring.ready_block()
                 if ready:
                     land = 0 if at == NOW else max(0, at - pos)
-                if at != NOW and (not ready or at < pos) and self._missed is not pending:
-                    self._missed = pending  # lands late, at the first block it is ready
+                if at != NOW and (not ready or at < pos) and self._missed != pending.serial:
+                    self._missed = pending.serial  # lands late, at the first block it is ready
                     self.jump_misses += 1
         self._render(voice, out)
         outgoing = self.outgoing
@@ -227,12 +317,27 @@ class Transport:
                     self.state = self.after_fade
         outdata[:] = out
         np.abs(out, out=self._abs)
-        np.max(self._abs, axis=0, out=self.status.out_peaks[: self.outputs])
+        np.max(self._abs, axis=0, out=self._out_block[: self.outputs])
         self._publish(self.current, started)
+
+    def _hold_peaks(self) -> None:
+        """Publish max(this period so far, the whole previous period) of each meter."""
+        np.maximum(self._out_hold, self._out_block, out=self._out_hold)
+        np.maximum(self._stem_hold, self._stem_block, out=self._stem_hold)
+        np.maximum(self._out_hold, self._out_prev, out=self.status.out_peaks)
+        np.maximum(self._stem_hold, self._stem_prev, out=self.status.stem_peaks)
+        self._peak_count += 1
+        if self._peak_count >= self._peak_blocks:
+            self._peak_count = 0
+            self._out_prev[:] = self._out_hold
+            self._stem_prev[:] = self._stem_hold
+            self._out_hold.fill(0)
+            self._stem_hold.fill(0)
 
     def _publish(self, voice: Voice | None, started: float) -> None:
         st = self.status
         st.begin()
+        self._hold_peaks()
         state = self.state
         if state is State.PLAYING and voice is not None and voice.deck.position < 0:
             state = State.COUNT_IN
@@ -248,6 +353,7 @@ class Transport:
             st.set("stems", min(voice.deck.ring.width, MAX_STEM_CHANNELS))
             st.set("skipped", voice.deck.stats.skipped_frames)
             st.set("buffered", voice.deck.ring.buffered())
+        st.set("faults", self.faults)
         st.set("late", self.late)
         st.set("dropped", self.dropped)
         st.set("callbacks", self.callbacks)

@@ -16,7 +16,9 @@ from player.actions import Action
 from player.setlist.rig import FootSwitch, MidiConfig
 
 PC, CC, NOTE_ON, NOTE_OFF = 0xC0, 0xB0, 0x90, 0x80
-_KIND = {"program_change": PC, "control_change": CC, "note_on": NOTE_ON, "note_off": NOTE_OFF}
+# The status nibble of each message type as files name it (the foot-switch map, a song's MIDI out).
+STATUS = {"program_change": PC, "control_change": CC, "note_on": NOTE_ON, "note_off": NOTE_OFF}
+TYPE_OF = {status: name for name, status in STATUS.items()}
 # Data bytes that follow each status nibble (channel messages); anything else is not for us.
 _LENGTH = {0x80: 3, 0x90: 3, 0xA0: 3, 0xB0: 3, 0xC0: 2, 0xD0: 2, 0xE0: 3}
 
@@ -334,7 +336,7 @@ def compile_map(config: MidiConfig, entries: list[FootSwitch]) -> Matcher:
     for e in sorted(entries, key=_specificity, reverse=True):
         sw = by_id[_switch_id(e)]
         channels = range(16) if e.channel is None else (e.channel - 1,)
-        kind = _KIND[e.type]
+        kind = STATUS[e.type]
         down_values = _press_values(e) if e.type == "control_change" else (0,)
         for ch in channels:
             for v in down_values:

@@ -27,7 +27,7 @@ from typing import Any
 from player.engine import messages as m
 from player.midi import jackclock, jackwatch, learn
 from player.midi.clock import Clock
-from player.midi.grammar import Fired, Matcher, compile_map, key_of, merge
+from player.midi.grammar import Fired, Key, Matcher, compile_map, key_of, merge
 from player.midi.listener import Input, Inputs, choose_api
 from player.midi.out import Output
 from player.midi.presets import load_preset
@@ -55,7 +55,8 @@ class MidiHost:
         self._preset_override: str | None = None
         self.learning: m.MidiLearn | None = None
         self._learned: tuple[m.MidiLearn, tuple[int, int, int, int], str] | None = None
-        self._learn_guard = (None, 0.0)  # the learned key and when: its bounces are not presses
+        # The learned key and when: its bounces are not presses.
+        self._learn_guard: tuple[Key | None, float] = (None, 0.0)
         self.received = 0
         self.ignored = 0  # unknown, SysEx, garbage: counted, never raised
         self.truncated = 0  # of which SysEx cut short (dropped)

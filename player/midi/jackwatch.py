@@ -80,14 +80,14 @@ class JackWatch:
                 if self._flush_port and our_port not in [
                         p.name for p in self.client.get_all_connections(self._flush_port)]:
                     self.client.connect(self._flush_port, our_port)
-            except Exception:  # noqa: BLE001,S110 - without the flush, a cut SysEx waits for an F7
+            except Exception:  # noqa: BLE001 - without the flush, a cut SysEx waits for an F7
                 pass
 
     def flush(self) -> None:
         """End any SysEx rtmidi is still collecting on our inputs."""
         try:
             self._flush.send_message([0xF7])
-        except Exception:  # noqa: BLE001,S110
+        except Exception:  # noqa: BLE001
             pass
 
     def close(self) -> None:
@@ -95,7 +95,7 @@ class JackWatch:
                       self._flush.delete):
             try:
                 close()
-            except Exception:  # noqa: BLE001,S110
+            except Exception:  # noqa: BLE001
                 pass
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from player.midi.grammar import CC, NOTE_ON, PC, Key
+from player.midi.grammar import CC, NOTE_ON, PC, TYPE_OF, Key
 from player.setlist.atomic import edit_toml
-from player.setlist.rig import FootSwitch, load_rig
+from player.setlist.rig import NUMBER_FIELD, FootSwitch, load_rig
 
 
 def learnable(key: Key) -> bool:
@@ -27,9 +27,8 @@ def learnable(key: Key) -> bool:
 def entry_for(key: Key, action: str, arg: int | str | None) -> dict[str, Any]:
     """The ``[[midi.map]]`` table for a received press (on the channel it came on)."""
     kind, channel, number, _ = key
-    entry: dict[str, Any] = {"type": {PC: "program_change", CC: "control_change",
-                                      NOTE_ON: "note_on"}[kind], "channel": channel + 1}
-    entry[{PC: "program", CC: "control", NOTE_ON: "note"}[kind]] = number
+    entry: dict[str, Any] = {"type": TYPE_OF[kind], "channel": channel + 1}
+    entry[NUMBER_FIELD[entry["type"]]] = number
     if kind == CC:
         entry["value"] = "nonzero"
     entry["action"] = action
@@ -43,7 +42,7 @@ def _same_message(table: Any, entry: dict[str, Any]) -> bool:
     try:
         if table.get("gesture", "press") != "press" or table.get("type") != entry["type"]:
             return False
-        number = {"program_change": "program", "control_change": "control"}.get(entry["type"], "note")
+        number = NUMBER_FIELD[entry["type"]]
         return (table.get(number) == entry[number]
                 and table.get("channel") in (None, entry["channel"]))
     except (AttributeError, KeyError, TypeError):

@@ -79,7 +79,7 @@ class Input:
         try:
             self.count += 1
             self.received(self, event[0], time.monotonic())
-        except Exception:  # noqa: BLE001,S110 - never let a bad message raise into rtmidi's thread
+        except Exception:  # noqa: BLE001 - never let a bad message raise into rtmidi's thread
             pass
 
 
@@ -137,11 +137,11 @@ class Inputs:
             for port in present:
                 if not self.wanted(port):
                     continue
-                inp = self.inputs.get(port)
-                if inp is None:
+                known = self.inputs.get(port)
+                if known is None:
                     self._open(port, present)
-                elif not inp.connected:
-                    self._reopen(inp, present)
+                elif not known.connected:
+                    self._reopen(known, present)
 
     def _open(self, port: str, present: list[str]) -> None:
         import rtmidi
@@ -204,7 +204,7 @@ class Inputs:
                 return
             try:
                 self.scan()
-            except Exception:  # noqa: BLE001,S110 - the periodic scan tries again
+            except Exception:  # noqa: BLE001 - the periodic scan tries again
                 pass
 
     def flush(self) -> None:
@@ -236,17 +236,17 @@ def _short(port: str) -> str:
 def _close_port(rt: Any) -> None:
     try:
         rt.close_port()
-    except Exception:  # noqa: BLE001,S110
+    except Exception:  # noqa: BLE001
         pass
 
 
 def _delete(rt: Any) -> None:
     try:
         rt.cancel_callback()
-    except Exception:  # noqa: BLE001,S110
+    except Exception:  # noqa: BLE001
         pass
     _close_port(rt)
     try:
         rt.delete()
-    except Exception:  # noqa: BLE001,S110
+    except Exception:  # noqa: BLE001
         pass

@@ -12,15 +12,14 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from player.midi.grammar import STATUS
 from player.midi.listener import CLIENT, _delete, api_id, ours
 from player.quiet import captured_stderr
-
-_STATUS = {"note_off": 0x80, "note_on": 0x90, "control_change": 0xB0, "program_change": 0xC0}
 
 
 def song_bytes(message: Any) -> list[int]:
     """A song file's ``MidiMessage`` (channels 1-16) as bytes; missing values default sensibly."""
-    status = _STATUS[message.type] | (message.channel - 1)
+    status = STATUS[message.type] | (message.channel - 1)
     if message.type == "program_change":
         return [status, message.program or 0]
     if message.type == "control_change":
@@ -87,7 +86,7 @@ class Output:
         if self.port and self._rt is not None:
             try:
                 self._rt.close_port()
-            except Exception:  # noqa: BLE001,S110
+            except Exception:  # noqa: BLE001
                 pass
             if detail:
                 self.report(self.port, False, detail)

@@ -41,7 +41,7 @@ def list_ports() -> list[PortList]:
                 backend = mido.Backend(f"mido.backends.rtmidi/{name}", load=True)
                 ports.inputs = list(backend.get_input_names())
                 ports.outputs = list(backend.get_output_names())
-        except Exception as exc:  # rtmidi raises bare SystemError/RuntimeError when an API is absent
+        except Exception as exc:  # noqa: BLE001 - rtmidi raises bare SystemError/RuntimeError, API absent
             ports.error = _why(label, exc)
         result.append(ports)
     return result

@@ -6,39 +6,28 @@ A preset is a map the performer does not have to write: a rig says ``preset = "m
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.rig import FootSwitch, config_dirs
+from player.setlist.strict import PortPattern, Strict
 from player.setlist.tomlfile import load_model
 
 FOLDER = "midi-presets"
 
 
-class Preset(BaseModel):
+class Preset(Strict):
     """The contents of a preset file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
     description: str = ""
-    input: str = ""  # port-name pattern used when the rig gives none
+    input: PortPattern = ""  # used when the rig gives none
     debounce_ms: int | None = Field(default=None, ge=0, le=5000)
     long_ms: int | None = Field(default=None, ge=100, le=10000)
     double_ms: int | None = Field(default=None, ge=50, le=2000)
     map: list[FootSwitch] = Field(min_length=1)
-
-    @field_validator("input")
-    @classmethod
-    def _regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid port-name pattern: {exc}") from None
-        return value
 
     def entries(self) -> list[FootSwitch]:
         """The map with the preset's timings written into each entry (the rig's apply elsewhere)."""

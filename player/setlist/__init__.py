@@ -1,4 +1,5 @@
-"""Songs, setlists and rigs: files in, validated models out. No audio device, no UI, no MIDI here."""
+"""Songs, setlists and rigs: files in, validated models out, edits saved back atomically (``saving``).
+No audio device, no UI, no MIDI here."""
 
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.rig import Rig, load_rig

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+import math
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from player.setlist.generate import generation, words_for
+from player.setlist.cache import CheckCache, file_key
+from player.setlist.generate import generation, not_generated, words_for
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.rig import NO_BUS, Rig, config_dirs, load_rig
+from player.setlist.roles import looks_like
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, Stem, load_song
-from player.setlist.stemfile import StemInfo, probe
+from player.setlist.stemfile import FULL_SCALE, StemInfo, channel_problem, mp3_gapless, probe
 from player.setlist.tomlfile import field_name, locate
 
 LENGTH_TOLERANCE_S = 0.050  # stems longer or shorter than the song by more than this were misexported
@@ -24,6 +34,7 @@ class Device:
     name: str
     outputs: int
     host_api: str = ""
+    rate: int = 0  # the rate it runs at now (0: unknown)
 
 
 @dataclass
@@ -75,12 +86,24 @@ class ShowReport:
         return not any(p.severity is Severity.ERROR for p in self.all_problems())
 
 
+MixPeaks = Callable[[SongFolder, Entry | None, Rig], dict[str, float]]
+PARALLEL_FROM = 4  # songs to read before worker processes pay for their start (about a second)
+
+
 def check_show(setlist_path: Path, rig_name: str | None = None,
-               device: Device | None | str = None) -> ShowReport:
+               device: Device | None | str = None, mix: MixPeaks | None = None,
+               cache: CheckCache | None = None, jobs: int | None = None,
+               progress: Callable[[SongReport], None] | None = None,
+               quick: bool = False) -> ShowReport:
     """Check a setlist, its rig and every song; never raises for bad input, it reports it.
 
     ``device`` is the matched output device, ``None`` when none matched, or a string saying why the
-    device was not looked for.
+    device was not looked for. ``mix`` sums each song's buses (the engine's offline mixer, given by
+    the caller: this package does not import the engine) to find buses that clip. Songs are checked
+    in ``jobs`` worker processes (default: one per core) when there are several to read; what was
+    read is kept in ``cache`` (default: the user's cache file) by file size and time. ``progress``
+    hears of each song as it is done, in any order. ``quick`` reads only the files' headers: no
+    peaks, no damage found mid-file.
     """
     report = ShowReport(setlist_path)
     try:
@@ -98,25 +121,145 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
         report.problems += _check_midi_input(report.rig, report.rig_path)
         if isinstance(device, Device):
             report.device = device
-    setlist_text = setlist_path.read_text(encoding="utf-8")
+    setlist_text = "" if report.setlist.folder else setlist_path.read_text(encoding="utf-8")
+    cache = cache if cache is not None else CheckCache()
+    tasks = []
     for i, entry in enumerate(report.setlist.setlist.songs):
         folder = report.setlist.song_folder(entry)
         song = SongReport(i + 1, entry, folder)
         report.songs.append(song)
-        if entry.skip:
-            continue
-        try:
-            song.song = load_song(folder)
-        except LoadError as exc:
-            line = locate(setlist_text, ("songs", i, "path"))
-            for p in exc.problems:
-                if p.file == folder:  # the folder itself is wrong: point at the setlist's line
-                    p = Problem(p.severity, f"{p.message} (looked in {folder})", setlist_path, line,
-                                f"songs[{i + 1}].path", p.fix)
-                song.problems.append(p)
-            continue
-        _check_song(song, report.rig)
+        if not entry.skip:
+            tasks.append(_Task(i, entry, folder, report.rig, setlist_path, setlist_text, mix, quick))
+    jobs = jobs or min(os.cpu_count() or 1, 8)
+    if jobs > 1 and sum(not _cached(t, cache) for t in tasks) >= PARALLEL_FROM:
+        done = _in_processes(tasks, jobs, cache.path)
+    else:
+        done = (_check_task(t, cache) for t in tasks)
+    for song, updates in done:
+        cache.merge(updates)
+        report.songs[song.index - 1] = song
+        if progress is not None:
+            progress(song)
+    cache.save()
     return report
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One song to check, as sent to a worker process."""
+
+    index: int
+    entry: Entry
+    folder: Path
+    rig: Rig | None
+    setlist_path: Path
+    setlist_text: str
+    mix: MixPeaks | None
+    quick: bool = False
+
+
+def _check_task(task: _Task, cache: CheckCache) -> tuple[SongReport, dict[str, dict[str, object]]]:
+    """Load and check one song; returns its report and what the cache learnt."""
+    before = {k: dict(v) for k, v in cache.updates.items()}
+    song = SongReport(task.index + 1, task.entry, task.folder)
+    try:
+        song.song = load_song(task.folder)
+    except LoadError as exc:
+        line = locate(task.setlist_text, ("songs", task.index, "path")) if task.setlist_text else None
+        for p in exc.problems:
+            if p.file == task.folder:  # the folder itself is wrong: point at the setlist's line
+                p = Problem(p.severity, f"{p.message} (looked in {task.folder})", task.setlist_path,
+                            line, f"songs[{task.index + 1}].path", p.fix)
+            song.problems.append(p)
+    else:
+        _check_song(song, task.rig, cache, task.mix, task.quick)
+    learnt = {k: {key: v for key, v in table.items() if key not in before[k]}
+              for k, table in cache.updates.items()}
+    return song, learnt
+
+
+def _cached(task: _Task, cache: CheckCache) -> bool:
+    """Is every audio file of the song already in the cache (so a worker would only wait)?"""
+    try:
+        song = load_song(task.folder)
+    except LoadError:
+        return True
+    return all(cache.stem(song.path / f) is not None for s in song.song.stems for f in s.files
+               if (song.path / f).is_file())
+
+
+_worker_cache: CheckCache | None = None
+
+
+def _worker(task: _Task, cache_path: Path) -> tuple[SongReport, dict[str, dict[str, object]]]:
+    global _worker_cache
+    if _worker_cache is None or _worker_cache.path != cache_path:
+        _worker_cache = CheckCache(cache_path)
+    return _check_task(task, _worker_cache)
+
+
+def _in_processes(tasks: list[_Task], jobs: int,
+                  cache_path: Path) -> Iterator[tuple[SongReport, dict[str, dict[str, object]]]]:
+    """Songs checked in worker processes, yielded as each finishes.
+
+    Processes, not threads: decoding for peaks holds the GIL often enough that a thread pool in the
+    stage screen's process made its keyboard lag. If worker processes cannot start, the songs left
+    are checked here: slower, never lost.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pending = {t.index: t for t in tasks}
+    try:
+        context = _start_context()
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet) as pool:
+            futures = [pool.submit(_worker, t, cache_path) for t in tasks]
+            for future in as_completed(futures):
+                song, learnt = future.result()
+                pending.pop(song.index - 1, None)
+                yield song, learnt
+    except (OSError, ValueError, RuntimeError, BrokenProcessPool):
+        cache = CheckCache(cache_path)
+        for task in list(pending.values()):
+            yield _check_task(task, cache)
+
+
+def _start_context() -> BaseContext:
+    """Fork from a single-threaded command line (ten times quicker to start); spawn beside threads.
+
+    A fork beside other threads (the stage screen's) could inherit a lock held mid-operation. Spawning
+    needs multiprocessing's resource tracker, which passes on this process's stderr: inside a Textual
+    app that has no file descriptor (fileno() is -1) and starting fails, so it starts with /dev/null.
+    """
+    import multiprocessing
+    from multiprocessing import resource_tracker
+
+    if threading.active_count() == 1 and os.name == "posix":
+        return multiprocessing.get_context("fork")
+    saved = sys.stderr
+    try:
+        if _fileno(saved) < 0:
+            sys.stderr = open(os.devnull, "w")
+        resource_tracker.ensure_running()
+    finally:
+        if sys.stderr is not saved:
+            sys.stderr.close()
+            sys.stderr = saved
+    return multiprocessing.get_context("spawn")
+
+
+def _fileno(stream: object) -> int:
+    try:
+        return int(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return -1
+
+
+def _quiet() -> None:
+    """A worker's own output (a decoder's warning) must never land on the stage screen."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) -> list[Problem]:
@@ -131,6 +274,14 @@ def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) 
                             "name in audio.device.")]
     problems = []
     text = rig_path.read_text(encoding="utf-8") if rig_path else ""
+    if device.rate and device.rate != rig.audio.sample_rate:
+        problems.append(Problem(
+            Severity.WARNING, f"{device.name!r} runs at {device.rate} Hz, the rig asks "
+            f"{rig.audio.sample_rate} Hz: the show will play at {device.rate} Hz, every stem "
+            "resampled (unless the device can be switched when the show opens it).", rig_path,
+            locate(text, ("audio", "sample_rate")), "audio.sample_rate",
+            fix=f"set the interface to {rig.audio.sample_rate} Hz, or audio.sample_rate = "
+                f"{device.rate} in the rig."))
     for bus, channels in rig.buses.items():
         beyond = [c for c in channels if c > device.outputs]
         if beyond:
@@ -143,9 +294,11 @@ def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) 
     return problems
 
 
-def _check_song(report: SongReport, rig: Rig | None) -> None:
+def _check_song(report: SongReport, rig: Rig | None, cache: CheckCache | None = None,
+                mix: MixPeaks | None = None, quick: bool = False) -> None:
     loaded = report.song
     assert loaded is not None
+    cache = cache if cache is not None else CheckCache(load=False)
     toml = loaded.toml
     text = toml.read_text(encoding="utf-8") if toml else ""
     where = toml or loaded.path
@@ -160,16 +313,28 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
     for i, stem in enumerate(loaded.song.stems):
         path = loaded.stem_path(stem)
         bus = rig.bus_for(stem.role, stem.bus) if rig else (stem.bus or "")
-        info: StemInfo | None = None
-        if not path.is_file():
-            add(Severity.ERROR, f"stem file {stem.file!r} not found in {loaded.path}.",
-                ("stems", i, "file"), "restore the file, fix the name, or remove this [[stems]] table.")
-        else:
-            try:
-                info = probe(path)
-            except (OSError, RuntimeError) as exc:
-                add(Severity.ERROR, f"stem file {stem.file!r} cannot be decoded ({exc}).",
-                    ("stems", i, "file"), "re-export it as WAV, FLAC or OGG.")
+        sides: list[StemInfo] = []
+        for side, file in zip(("file", "right"), stem.files, strict=False):
+            loc: tuple[int | str, ...] = ("stems", i, side)
+
+            def broken(message: str, loc: tuple[int | str, ...] = loc) -> None:
+                add(Severity.ERROR, message, loc, "re-export it as WAV, FLAC or OGG.")
+
+            def missing(f: str = file, loc: tuple[int | str, ...] = loc) -> None:
+                add(Severity.ERROR, f"stem file {f!r} not found in {loaded.path}.", loc,
+                    "restore the file, fix the name, or remove this [[stems]] table.")
+            info = _probe(loaded.path / file, cache, broken, missing, quick)
+            if info is not None:
+                sides.append(info)
+                if file.lower().endswith(".mp3") and not mp3_gapless(loaded.path / file):
+                    add(Severity.WARNING, f"{file} is an MP3 without an encoder-delay (LAME/Info) tag: "
+                        "it plays about 23 ms late against the other stems.", ("stems", i, side),
+                        "export it as WAV or FLAC (or as MP3 with LAME, which writes the tag).")
+            if info is not None and stem.right is not None and info.channels != 1:
+                add(Severity.ERROR, f"{file} has {info.channels} channels; each side of a split-mono "
+                    "pair is one mono file.", ("stems", i, side),
+                    "remove `right` and play it as one stem, or export mono sides.")
+        info = _joined(sides) if len(sides) == len(stem.files) else None
         report.stems.append(StemReport(stem, path, bus, info))
         if rig is not None and bus != NO_BUS and bus not in rig.buses:
             add(Severity.ERROR, f"stem {stem.file!r} goes to bus {bus!r}, which the rig does not "
@@ -177,16 +342,21 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                 f"use one of: {', '.join(rig.buses)} (or remove `bus` to follow its role).")
         elif bus == NO_BUS:
             add(Severity.INFO, f"{stem.file}: role {stem.role.value!r} is not played in this rig.")
+        _check_look_alike(stem, i, bus, rig, add)
         if info is None:
             continue
-        if info.channels > 2:
-            add(Severity.ERROR, f"{stem.file} has {info.channels} channels; stems are mono or "
-                "stereo.", ("stems", i, "file"), "split it into mono or stereo files.")
+        wrong = channel_problem(stem.file, info.channels) if stem.right is None else None
+        if wrong:
+            add(Severity.ERROR, wrong, ("stems", i, "file"), "split it into mono or stereo files.")
         if info.frames == 0:
             add(Severity.WARNING, f"{stem.file} is empty (no audio).", ("stems", i, "file"))
         if info.clips:
             add(Severity.WARNING, f"{stem.file} clips (peak {info.peak_dbfs:+.1f} dBFS).",
                 ("stems", i, "file"), "re-export it with its peak below 0 dBFS, then raise gain_db.")
+        for damage in info.damage:
+            add(Severity.ERROR, f"{stem.file} is damaged: {damage}.", ("stems", i, "file"),
+                "re-export or copy the file again from its source.")
+    _check_repeats(loaded, report.stems, add)
 
     if rig is not None:
         rates: dict[int, list[str]] = {}
@@ -218,16 +388,116 @@ def _check_song(report: SongReport, rig: Rig | None) -> None:
                     f"song ends ({longest:.2f} s).", ("sections", i, "bar" if section.bar else
                     "seconds"), "fix the bar or time, or check the tempo.")
     _check_generated(loaded, report.entry, add)
+    if mix is not None and rig is not None and report.ok and longest > 0:
+        _check_buses(report, rig, cache, mix, add)
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     report.problems.sort(key=lambda p: order.index(p.severity))
+
+
+def _probe(path: Path, cache: CheckCache, broken: Callable[[str], None],
+           missing: Callable[[], None], quick: bool = False) -> StemInfo | None:
+    """A file's facts from the cache, or read (and cached); None when missing or unreadable."""
+    if not path.is_file():
+        missing()
+        return None
+    if quick:
+        try:
+            return probe(path, quick=True)
+        except (OSError, RuntimeError) as exc:
+            broken(f"stem file {path.name!r} cannot be read ({exc}).")
+            return None
+    info = cache.stem(path)
+    if info is None:
+        try:
+            info = probe(path)
+        except (OSError, RuntimeError) as exc:
+            broken(f"stem file {path.name!r} cannot be decoded ({exc}).")
+            return None
+        cache.put_stem(path, info)
+    return info
+
+
+def _joined(sides: list[StemInfo]) -> StemInfo:
+    """A split-mono pair as the stereo stem it plays as."""
+    if len(sides) == 1:
+        return sides[0]
+    left, right = sides
+    return StemInfo(left.sample_rate, 2, max(left.frames, right.frames), left.format,
+                    max(left.peak, right.peak), left.damage + right.damage)
+
+
+def _check_look_alike(stem: Stem, i: int, bus: str, rig: Rig | None,
+                      add: Callable[..., None]) -> None:
+    """A stem named like a click (guide, count, timecode) with another role plays where it should not."""
+    looks = looks_like(stem.name or "") or looks_like(stem.file)
+    if looks is None or looks is stem.role:
+        return
+    meant = rig.bus_for(looks) if rig else None
+    if rig is not None and meant == bus:
+        return  # routed where that role would go anyway
+    goes = "is not played" if bus == NO_BUS else f"plays on {bus!r}"
+    add(Severity.WARNING, f"{stem.file} looks like {looks.value} material but has role "
+        f"{stem.role.value!r}: it {goes}" + (f", not on {meant!r}." if meant else "."),
+        ("stems", i, "role"), f'set `role = "{looks.value}"` if it is one, or rename the file.')
+
+
+def _check_repeats(loaded: SongFolder, stems: list[StemReport], add: Callable[..., None]) -> None:
+    """The same file twice on one bus doubles it (+6 dB): a copy-paste slip, never a mix decision."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(stems):
+        seen.setdefault((s.stem.file, s.bus), []).append(i)
+    for (file, bus), where in seen.items():
+        if len(where) > 1:
+            numbers = ", ".join(str(i + 1) for i in where[:5]) + (", ..." if len(where) > 5 else "")
+            add(Severity.ERROR, f"{file} is listed {len(where)} times for bus {bus!r} (stems "
+                f"{numbers}): every copy adds its level.",
+                ("stems", where[1], "file"), "remove the extra [[stems]] tables.")
+
+
+def _check_buses(report: SongReport, rig: Rig, cache: CheckCache, mix: MixPeaks,
+                 add: Callable[..., None]) -> None:
+    """Sum the buses as the show will (gains, pans, generated click) and warn where the sum clips."""
+    loaded = report.song
+    assert loaded is not None
+    key = _mix_key(loaded, report.entry, rig)
+    peaks = cache.mix(key) if key else None
+    if peaks is None:
+        try:
+            peaks = mix(loaded, report.entry, rig)
+        except Exception as exc:  # noqa: BLE001 - a failed mix is a note, never a crashed check
+            add(Severity.INFO, f"the buses could not be summed ({type(exc).__name__}: {exc}).")
+            return
+        if key:
+            cache.put_mix(key, peaks)
+    for bus, peak in peaks.items():
+        if peak >= FULL_SCALE:
+            db = 20 * math.log10(peak)
+            add(Severity.WARNING, f"bus {bus!r} clips: its stems sum to {db:+.1f} dBFS.",
+                fix=f"lower the gain_db of its stems by {math.ceil(db * 10) / 10 + 0.5:.1f} dB or more "
+                "(or the entry's gain_db in the setlist).")
+
+
+def _mix_key(loaded: SongFolder, entry: Entry | None, rig: Rig) -> str | None:
+    """What the summed bus peaks depend on: every file's identity, the song, the entry and the rig."""
+    keys = []
+    for stem in loaded.song.stems:
+        for f in stem.files:
+            key = file_key(loaded.path / f)
+            if key is None:
+                return None
+            keys.append([f, key])
+    blob = json.dumps([keys, loaded.song.model_dump(mode="json"),
+                       entry.model_dump(mode="json") if entry else None, rig.model_dump(mode="json")],
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _check_generated(loaded: SongFolder, entry: Entry | None, add: Callable[..., None]) -> None:
     """What the generated click and spoken cues will do, and section names they cannot say."""
     click, guide, count_in = generation(loaded, entry)
-    if loaded.song.tempo is None and (loaded.song.generate.click == "on" or count_in):
-        add(Severity.WARNING, "a generated click or count-in needs a [tempo]; none will play.",
-            ("generate",), "add a [tempo] table with bpm.")
+    for why in not_generated(loaded, entry):
+        add(Severity.WARNING, why, ("generate",), "add a [tempo] table with bpm (and [[sections]] "
+            "for cues), or turn it off.")
     if guide:
         silent = [s.name for s in loaded.song.sections if s.cue and not words_for(s.name)]
         if silent:

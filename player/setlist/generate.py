@@ -33,6 +33,29 @@ def generation(song: SongFolder, entry: Entry | None) -> tuple[bool, bool, int]:
     return want_click, want_guide, count_in if has_tempo else 0
 
 
+def not_generated(song: SongFolder, entry: Entry | None) -> list[str]:
+    """What the song or this show asks to generate and cannot, and why: said, never silently dropped.
+
+    A click and a count-in are made from the tempo map, spoken cues from the sections.
+    """
+    gen = song.song.generate
+    click = (entry.click if entry and entry.click else None) or gen.click
+    guide = (entry.guide if entry and entry.guide else None) or gen.guide
+    count_in = entry.count_in if entry and entry.count_in is not None else gen.count_in
+    out = []
+    if song.song.tempo is None:
+        if click == "on":
+            out.append('a generated click is asked for (click "on"), but the song has no [tempo]: '
+                       "no click plays.")
+        if count_in:
+            out.append(f"a {count_in}-bar count-in is asked for, but the song has no [tempo]: "
+                       "no count-in plays.")
+    if guide == "on" and not song.song.sections:
+        out.append('spoken cues are asked for (guide "on"), but the song has no [[sections]]: '
+                   "nothing is announced.")
+    return out
+
+
 def words_for(name: str) -> list[str]:
     """The voice-pack words that say a section name ("Pre-Chorus 2" -> pre-chorus, two); [] if none.
 

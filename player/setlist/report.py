@@ -77,7 +77,8 @@ def _song(song: SongReport) -> list[str]:
                 peak = (f"{s.info.peak_dbfs:+.1f} dBFS" if math.isfinite(s.info.peak_dbfs)
                         else "silent")
                 facts = (f"{s.info.sample_rate} Hz {ch:<6} {s.info.seconds:7.2f} s  peak {peak}")
-            out.append(f"      {_escape(s.stem.file):<22} {s.stem.role.value:<8} -> "
+            shown = f"{s.stem.file} + {s.stem.right}" if s.stem.right else s.stem.file  # a split pair
+            out.append(f"      {_escape(shown):<22} {s.stem.role.value:<8} -> "
                        f"{_escape(s.bus):<12} {facts}")
     for p in song.problems:
         out.append("    " + _problem_line(p))

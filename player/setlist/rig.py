@@ -9,27 +9,32 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from player.actions import NEEDS_ARGUMENT, Action
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.roles import Role
+from player.setlist.strict import PortPattern, Strict
 from player.setlist.tomlfile import load_model
 
 NO_BUS = "none"  # a role routed to "none" is not played at all (no click in a rig without in-ears)
-SAMPLE_RATES = (44100, 48000, 88200, 96000)
+# Roles that a rig need not name: where they go when it does not (None: nowhere).
+_OWN_DEFAULT: dict[Role, Role | None] = {Role.TIMECODE: None, Role.TALKBACK: Role.GUIDE,
+                                         Role.COUNT_IN: Role.GUIDE}
+# The field of a foot-switch entry that holds its message's number, by message type.
+NUMBER_FIELD = {"program_change": "program", "control_change": "control", "note_on": "note",
+                "note_off": "note"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AudioConfig(_Strict):
+class AudioConfig(Strict):
     """The output device: found by a case-insensitive part of its name, as ``player devices`` lists it."""
 
     device: str = ""
     sample_rate: Literal[44100, 48000, 88200, 96000] = 48000
     block_size: int = Field(default=128, ge=16, le=4096)
+    # Seconds of each song decoded ahead of the play position: how long a stalled disk (a USB
+    # drive, a network share) is covered before a stem goes silent. Memory grows with it.
+    read_ahead_seconds: float = Field(default=4.0, ge=1.0, le=30.0)
 
     @field_validator("block_size")
     @classmethod
@@ -39,7 +44,7 @@ class AudioConfig(_Strict):
         return value
 
 
-class FootSwitch(_Strict):
+class FootSwitch(Strict):
     """One entry of the foot-switch map: a MIDI message (and gesture) and the action it triggers.
 
     ``gesture``: "press" fires on the press (at once, unless the same switch also has a "double",
@@ -79,8 +84,7 @@ class FootSwitch(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> FootSwitch:
-        need = {"program_change": "program", "control_change": "control",
-                "note_on": "note", "note_off": "note"}[self.type]
+        need = NUMBER_FIELD[self.type]
         if getattr(self, need) is None:
             raise ValueError(f"a {self.type} entry needs `{need} = N` (0-127)")
         if (self.press_at is not None or self.release_at is not None) and self.type != "control_change":
@@ -104,12 +108,12 @@ class FootSwitch(_Strict):
     @property
     def number(self) -> int:
         """The program, control or note number the entry listens to."""
-        value = {"program_change": self.program, "control_change": self.control}.get(self.type, self.note)
+        value: int | None = getattr(self, NUMBER_FIELD[self.type])
         assert value is not None  # checked by the validator
         return value
 
 
-class MidiConfig(_Strict):
+class MidiConfig(Strict):
     """MIDI: which ports to listen to (a regular expression over port names), the map and MIDI out.
 
     ``preset`` names a file in ``config/midi-presets/`` whose map is used first; entries of ``map``
@@ -117,23 +121,14 @@ class MidiConfig(_Strict):
     for the port that receives song messages and, with ``clock = true``, MIDI clock.
     """
 
-    input: str = ""
-    output: str = ""
+    input: PortPattern = ""
+    output: PortPattern = ""
     preset: str = ""
     debounce_ms: int = Field(default=150, ge=0, le=5000)
     long_ms: int = Field(default=600, ge=100, le=10000)
     double_ms: int = Field(default=300, ge=50, le=2000)
     clock: bool = False
     map: list[FootSwitch] = []
-
-    @field_validator("input", "output")
-    @classmethod
-    def _regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid port-name pattern: {exc}") from None
-        return value
 
     @field_validator("preset")
     @classmethod
@@ -144,7 +139,7 @@ class MidiConfig(_Strict):
         return value
 
 
-class Rig(_Strict):
+class Rig(Strict):
     """The contents of a rig file."""
 
     name: str = ""
@@ -172,7 +167,8 @@ class Rig(_Strict):
             if bus != NO_BUS and bus not in self.buses:
                 raise ValueError(f"role {role.value!r} goes to bus {bus!r}, which is not in [buses] "
                                  f"(buses: {', '.join(self.buses)}, or '{NO_BUS}')")
-        if Role.OTHER not in self.roles and any(r not in self.roles for r in Role):
+        if Role.OTHER not in self.roles and any(r not in self.roles for r in Role
+                                                if r not in _OWN_DEFAULT):
             raise ValueError("[roles] must give every role a bus, or give `other = \"BUS\"` for "
                              "the roles it leaves out")
         return self
@@ -181,7 +177,12 @@ class Rig(_Strict):
         """The bus a stem plays on: its own override, else its role's, else the ``other`` role's."""
         if override:
             return override
-        return self.roles.get(role) or self.roles[Role.OTHER]
+        if role in self.roles:
+            return self.roles[role]
+        if role in _OWN_DEFAULT:  # never "other": timecode on the speakers would be a loud buzz
+            follows = _OWN_DEFAULT[role]
+            return self.bus_for(follows) if follows is not None else NO_BUS
+        return self.roles[Role.OTHER]
 
     @property
     def output_channels(self) -> int:

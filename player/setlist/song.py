@@ -7,19 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from player.setlist.problems import LoadError, Problem, Severity
 from player.setlist.roles import Role, guess_name, guess_role
+from player.setlist.strict import Strict
 from player.setlist.tomlfile import load_model
 
 SONG_FILE = "song.toml"
+MAX_BARS = 9_999  # 83 minutes at 480 bpm in 4/4: longer than any song, far below what breaks the maths
+MAX_SECONDS = 24 * 3600.0
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3"})
-
-
-class _Strict(BaseModel):
-    # Unknown fields are errors: a typo ("gain_bd") must not silently fall back to a default on stage.
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 _METER = re.compile(r"\s*(\d{1,2})\s*/\s*(1|2|4|8|16|32)\s*")
@@ -32,14 +30,14 @@ def _check_meter(value: str) -> str:
     return f"{int(m.group(1))}/{m.group(2)}"
 
 
-class TempoChange(_Strict):
+class TempoChange(Strict):
     """A change at a bar: a new tempo (at once, or reached over ``ramp_bars``), a new meter, or both.
 
     Without ``bpm`` a meter change keeps the note-value tempo: a quarter note lasts as long as before
     (4/4 at 120 into 7/8 counts eighths at 240).
     """
 
-    bar: int = Field(ge=2)
+    bar: int = Field(ge=2, le=MAX_BARS)
     bpm: float | None = Field(default=None, gt=0, le=999)
     ramp_bars: int = Field(default=0, ge=0, le=256)
     time_signature: str | None = None
@@ -59,7 +57,7 @@ class TempoChange(_Strict):
         return self
 
 
-class Tempo(_Strict):
+class Tempo(Strict):
     """The tempo map: start tempo and meter, then changes at bars.
 
     ``bpm`` counts click pulses. By default a bar has as many pulses as the time signature's top number
@@ -97,12 +95,12 @@ class Tempo(_Strict):
         return self.beats_per_bar * 60.0 / self.bpm
 
 
-class Section(_Strict):
+class Section(Strict):
     """A named part of the song, starting at a bar (1-based) or at a time in seconds."""
 
     name: str = Field(min_length=1)
-    bar: int | None = Field(default=None, ge=1)
-    seconds: float | None = Field(default=None, ge=0)
+    bar: int | None = Field(default=None, ge=1, le=MAX_BARS)
+    seconds: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
     color: str = ""  # shown on the timeline: a colour name ("red") or "#rrggbb"; "" picks by name
     cue: bool = True  # speak its name before it starts (generated guide)
     midi: list[MidiMessage] = []  # sent on the rig's MIDI output when the section starts
@@ -114,7 +112,7 @@ class Section(_Strict):
         return self
 
 
-class Stem(_Strict):
+class Stem(Strict):
     """One audio file of the song and how it enters the mix."""
 
     file: str = Field(min_length=1)
@@ -124,13 +122,27 @@ class Stem(_Strict):
     pan: float = Field(default=0.0, ge=-1, le=1)
     mute: bool = False
     bus: str | None = None
+    # A split-mono pair: ``file`` is the left side and ``right`` the right one; they play as one
+    # stereo stem, hard left and right (not two mono stems in the centre, 3 dB louder and narrow).
+    right: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> Stem:
+        if self.right is not None and self.right == self.file:
+            raise ValueError("`right` names the same file as `file`: give the right side's file")
+        return self
 
     @property
     def display_name(self) -> str:
         return self.name or guess_name(self.file)
 
+    @property
+    def files(self) -> list[str]:
+        """Every file the stem plays: one, or the left and right sides of a split-mono pair."""
+        return [self.file] if self.right is None else [self.file, self.right]
 
-class MidiMessage(_Strict):
+
+class MidiMessage(Strict):
     """A MIDI message to send, in the rig's MIDI output (channels 1-16 as printed on devices)."""
 
     type: Literal["program_change", "control_change", "note_on", "note_off"]
@@ -145,7 +157,7 @@ class MidiMessage(_Strict):
 Section.model_rebuild()  # its ``midi`` field names MidiMessage, defined after it
 
 
-class SongMidi(_Strict):
+class SongMidi(Strict):
     """MIDI sent when the song is loaded (patch changes) and when it starts (lights, lyrics)."""
 
     on_load: list[MidiMessage] = []
@@ -157,7 +169,7 @@ Subdivision = Literal["none", "8th", "16th", "triplet"]
 SUBDIVISIONS: dict[str, int] = {"none": 1, "8th": 2, "16th": 4, "triplet": 3}
 
 
-class Generate(_Strict):
+class Generate(Strict):
     """What the player generates from the tempo map and sections.
 
     ``auto``: a click when the song has no click stem, spoken cues when it has no guide stem.
@@ -172,7 +184,7 @@ class Generate(_Strict):
     count_in: int = Field(default=0, ge=0, le=2)  # bars of click and spoken count before bar 1
 
 
-class Song(_Strict):
+class Song(Strict):
     """The contents of ``song.toml``."""
 
     title: str = Field(min_length=1)
@@ -185,7 +197,7 @@ class Song(_Strict):
     generate: Generate = Generate()
     # The bar line where the music ends (a segue starts the next song exactly there); default: the
     # file's end, rounded to the nearest bar line.
-    end_bar: int | None = Field(default=None, ge=2)
+    end_bar: int | None = Field(default=None, ge=2, le=MAX_BARS)
 
     def section_seconds(self, section: Section) -> float | None:
         """Where a section starts, or None when it is given in bars and the song has no tempo."""
@@ -209,6 +221,10 @@ class SongFolder:
     def stem_path(self, stem: Stem) -> Path:
         return self.path / stem.file
 
+    def right_path(self, stem: Stem) -> Path | None:
+        """The right side's file of a split-mono pair, else None."""
+        return self.path / stem.right if stem.right else None
+
 
 def load_song(folder: Path) -> SongFolder:
     """Load a song folder; raises ``LoadError`` naming the file, line and field of each problem."""
@@ -222,12 +238,61 @@ def load_song(folder: Path) -> SongFolder:
     return SongFolder(folder, guess_song(folder), None)
 
 
+def audio_files(folder: Path) -> list[str]:
+    """The audio files of a folder by name, without hidden ones.
+
+    macOS leaves ``._Click.wav`` (4 KB of resource fork) beside every file copied to a FAT or exFAT
+    stick, and ``.Trash`` and editors' backups hide the same way: none of them is a stem.
+    """
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted(p.name for p in entries
+                  if not p.name.startswith(".") and p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+
+
+# "Keys.L.wav", "Keys L.wav", "Keys_L.wav", "Keys-Left.wav", "Keys (L).wav": the side after a separator.
+_SIDE = re.compile(r"^(?P<base>.*?\S)[ ._-]+\(?(?P<side>l|r|left|right)\)?$", re.IGNORECASE)
+
+
+def split_mono_pairs(files: list[str]) -> list[tuple[str, str | None]]:
+    """``(left, right)`` for each left/right pair of mono files, ``(file, None)`` for the rest, in order.
+
+    A side pairs only with the other side of the same name and extension; a lone ``Keys L`` stays mono.
+    """
+    sides: dict[tuple[str, str, str], str] = {}
+    for f in files:
+        name, ext = (f.rsplit(".", 1) + [""])[:2]
+        m = _SIDE.match(name)
+        if m:
+            sides[(m.group("base").lower(), ext.lower(), m.group("side")[0].lower())] = f
+    paired: dict[str, str | None] = {}
+    for (base, ext, side), left in sides.items():
+        right = sides.get((base, ext, "r"))
+        if side == "l" and right is not None:
+            paired[left], paired[right] = right, None
+    out: list[tuple[str, str | None]] = []
+    for f in files:
+        if f not in paired:
+            out.append((f, None))
+        elif paired[f] is not None:
+            out.append((f, paired[f]))
+    return out
+
+
 def guess_song(folder: Path) -> Song:
     """A song made of every audio file in the folder, roles guessed from the names."""
-    files = sorted(p.name for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+    files = audio_files(folder)
     if not files:
         raise LoadError([Problem(Severity.ERROR, f"no {SONG_FILE} and no audio files in the folder.",
                                  folder, fix=f"add the stems (WAV, FLAC, OGG, AIFF) or a {SONG_FILE}.")])
-    stems = [Stem(file=f, role=guess_role(f)) for f in files]
+    stems = []
+    for left, right in split_mono_pairs(files):
+        if right is None:
+            stems.append(Stem(file=left, role=guess_role(left)))
+        else:
+            base = _SIDE.match(left.rsplit(".", 1)[0])
+            name = base.group("base") if base else left
+            stems.append(Stem(file=left, right=right, role=guess_role(name), name=guess_name(name)))
     return Song(title=folder.name, stems=stems)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from player.setlist.song import Song, Tempo
@@ -228,6 +229,15 @@ class TempoMap:
 def _pulse_quarters(meter: str, beats: int) -> float:
     top, bottom = (int(v) for v in meter.split("/"))
     return top / beats * 4.0 / bottom
+
+
+def section_at(spans: Sequence[Span], frame: float) -> int:
+    """Index into ``spans`` (in playing order) of the section playing at ``frame`` (-1 before the first)."""
+    found = -1
+    for i, span in enumerate(spans):
+        if span.start <= frame:
+            found = i
+    return found
 
 
 def sections(song: Song, rate: int, length: int) -> list[Span]:

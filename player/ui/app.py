@@ -10,24 +10,23 @@ import asyncio
 import os
 import re
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
 from player.setlist.atomic import remove_orphans
-from player.ui import fallback
-from player.ui.events import describe
+from player.ui.events import describe, health_note
 from player.ui.help_screen import HelpScreen
 from player.ui.keys import ALL
-from player.ui.link import FrozenLink, Link, LiveLink, is_unknown_action
+from player.ui.link import FrozenLink, Link, LiveLink
 from player.ui.saver import Saver
 from player.ui.show import Show
 from player.ui.theme import STAGE
@@ -61,8 +60,8 @@ class EngineEvent(Message):
         self.event = event
 
 
-def _bindings() -> list[Binding]:
-    out = []
+def _bindings() -> list[BindingType]:
+    out: list[BindingType] = []
     for key in ALL:
         if key.action is not None:
             arg = "" if key.arg is None else f", {key.arg!r}"
@@ -96,9 +95,8 @@ class StageApp(App[int]):
         self.midi_port = ""
         self.midi_ok: bool | None = None
         self.midi_last = ""
+        self.engine_note = ""  # why the audio is not as it should be, in words (setup screen)
         self.mix: m.MixChanged | None = None  # the mix as the engine last reported it
-        self.master_db = 0.0
-        self._asked: deque[tuple[Action, int | str | None]] = deque(maxlen=16)
         self._quit_asked = 0.0
         self._poll_errors = 0
         self._reload_pending = False
@@ -179,39 +177,17 @@ class StageApp(App[int]):
     # --- sending -------------------------------------------------------------------------------
     def send(self, command: m.Command) -> None:
         self.link.send(command)
-        if isinstance(command, m.SetMaster):
-            self.master_db = command.gain_db
         self.post_message(CommandSent(command))
 
     def action_perform(self, name: str, arg: int | str | None = None) -> None:
         """A performer action: the same thing a foot switch mapped to ``name`` does."""
         action = Action(name)
         self.post_message(ActionRequested(action, arg))
-        if isinstance(self.link, LiveLink) and self.link.legacy:
-            self._send_direct(action, arg)
-        else:
-            self._asked.append((action, arg))
-            self.send(m.DoAction(action, arg, "key"))
-
-    def _send_direct(self, action: Action, arg: int | str | None) -> None:
-        commands = fallback.translate(action, arg, self.link.status(), self.show, self.master_db)
-        for command in commands:
-            self.send(command)
-        if not commands:
-            self.notify(f"{action.value.replace('_', ' ')}: this engine cannot do it yet.",
-                        severity="warning", timeout=4)
+        self.send(m.DoAction(action, arg, "key"))
 
     # --- events --------------------------------------------------------------------------------
     def on_engine(self, event: m.Event) -> None:
-        if is_unknown_action(event) and isinstance(self.link, LiveLink):
-            # An engine older than DoAction: send this and later actions as direct commands.
-            self.link.legacy = True
-            if self._asked:
-                self._send_direct(*self._asked.popleft())
-            return
         if isinstance(event, m.ActionDone):
-            if self._asked:
-                self._asked.popleft()
             self.last_action = f"{event.source}: {event.detail or event.action.value}"
             self._follow_queue(event)
         elif isinstance(event, m.MidiPort) and event.direction == "input":
@@ -222,11 +198,18 @@ class StageApp(App[int]):
             self.last_action = f"tapped {event.bpm:.1f} bpm"
         elif isinstance(event, m.MixChanged):
             self.mix = event
+        self.engine_note = health_note(event, self.engine_note)
         said = describe(event)
         if said is not None:
             text, severity, timeout = said
             self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
         self.screen.post_message(EngineEvent(event))
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications are plain text: file names, fixes and TOML such as ``[name]`` or ``[[songs]]``
+        are shown as written, never read as Rich markup (which swallowed them)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _follow_queue(self, done: m.ActionDone) -> None:
         """``n n`` during a song queues song 3, not 2: the engine says which in its answer,

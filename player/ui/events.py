@@ -23,6 +23,18 @@ def describe(event: m.Event) -> Said | None:
     if isinstance(event, m.EngineDied):
         return (f"The audio engine stopped (exit code {event.exitcode}); restarting it on the same "
                 "song, stopped. Press Space to play on.", "error", 15)
+    if isinstance(event, m.EngineFault):
+        return (f"Engine fault (a bug, not the audio device): {event.message}. That block played as "
+                "silence and the show goes on; the details are in the engine log.", "error", 15)
+    if isinstance(event, m.ReadAhead):
+        if event.low:
+            return (f"Disk too slow: only {event.seconds:.1f} s of the song is read ahead. If it runs "
+                    "out, the stems go quiet (click and cues keep going); check the drive.", "warning", 10)
+        return "Disk caught up: the song is read ahead again.", "information", 3
+    if isinstance(event, m.RateChanged):
+        return (f"The audio device runs at {event.device_rate} Hz, the rig asks {event.rig_rate} Hz: "
+                f"playing at {event.device_rate} Hz, every stem resampled. Set the interface or the "
+                "rig's audio.sample_rate to match to avoid it.", "warning", 10)
     if isinstance(event, m.EngineStarted) and event.restarted:
         return "Audio engine restarted: same song and position, stopped.", "information", 5
     if isinstance(event, m.Problem):
@@ -39,3 +51,22 @@ def describe(event: m.Event) -> Said | None:
         where = f", saved to {event.path}" if event.path else " (not saved)"
         return f"Learned: {event.binding} → {event.action.value}{where}", "information", 5
     return None
+
+
+def health_note(event: m.Event, note: str) -> str:
+    """The standing reason the audio is not right, kept for the setup screen (``note``: the last)."""
+    if isinstance(event, m.DeviceLost):
+        return f"Audio device {event.device}: {event.detail or 'lost'}. Waiting for it."
+    if isinstance(event, m.EngineFault):
+        return f"Engine fault (not the device): {event.message}. See the engine log."
+    if isinstance(event, m.EngineDied):
+        return f"The audio engine stopped (exit code {event.exitcode}); restarting it."
+    if isinstance(event, m.RateChanged):
+        return (f"The device runs at {event.device_rate} Hz, the rig asks {event.rig_rate} Hz: "
+                "playing resampled.")
+    if isinstance(event, m.Problem) and "not restarting" in event.message:
+        return event.message
+    if isinstance(event, (m.DeviceBack, m.EngineStarted)) and note.startswith(("Audio device",
+                                                                              "The audio engine")):
+        return ""
+    return note

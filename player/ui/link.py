@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
 
@@ -50,12 +49,10 @@ class FrozenLink:
 
 
 class LiveLink:
-    """A running ``Engine``. ``legacy``: the engine said it does not know ``DoAction`` yet, so the
-    transport actions go as direct commands (see ``fallback``)."""
+    """A running ``Engine``."""
 
     def __init__(self, engine: object) -> None:
         self.engine = engine
-        self.legacy = False
         self._last = idle_status()
 
     def send(self, command: m.Command) -> None:
@@ -70,12 +67,3 @@ class LiveLink:
 
     def events(self) -> list[m.Event]:
         return self.engine.events()  # type: ignore[attr-defined]
-
-
-def is_unknown_action(event: m.Event) -> bool:
-    """The engine's answer to a command it cannot interpret (an engine older than ``DoAction``)."""
-    return isinstance(event, m.Problem) and "unknown command DoAction" in event.message
-
-
-def action_command(action: Action, arg: int | str | None, source: str = "key") -> m.DoAction:
-    return m.DoAction(action, arg, source)

@@ -14,6 +14,7 @@ from player.ui.changing import Changing
 
 FLOOR_DB = -48.0
 HOLD_S = 1.0
+CLIP_HOLD_S = 1.5  # a clip stays lit at least this long: one clipped block must not go unseen
 FALL_DB_PER_S = 24.0  # a meter falls back smoothly: a 20 Hz poll of one block's peak misses transients
 
 
@@ -39,11 +40,12 @@ class Meter(Changing):
     """``label`` then a bar; ``width`` cells of bar (the rest of the widget shows the label)."""
 
     def __init__(self, label: str, width: int = 20, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__("", **kwargs)
         self.label = label
         self.bar_width = width
         self._hold = 0
         self._hold_until = 0.0
+        self._clip_until = 0.0
         self._ballistics = Ballistics()
 
     def set_level(self, peak: float) -> None:
@@ -53,7 +55,9 @@ class Meter(Changing):
         now = time.monotonic()
         if halves >= self._hold or now > self._hold_until:
             self._hold, self._hold_until = halves, now + HOLD_S
-        clip = peak >= 1.0
+        if peak >= 1.0:
+            self._clip_until = now + CLIP_HOLD_S
+        clip = now < self._clip_until
         self.show((halves, self._hold, clip), lambda: self._text(halves, self._hold, clip))
 
     def _text(self, halves: int, hold: int, clip: bool) -> Text:

@@ -18,8 +18,8 @@ from textual.widgets import Footer, Static
 from player.engine import messages as m
 from player.engine.status import Status
 from player.setlist.roles import Role
+from player.setlist.saving import Level, save_entry_muted_roles, save_stem_levels
 from player.ui.changing import Changing
-from player.ui.saving import Level, save_entry_muted_roles, save_stem_levels
 from player.ui.show import SongRow
 from player.ui.strip import Strip
 
@@ -43,8 +43,8 @@ class MixerScreen(Screen):
         Binding("down", "move(1)", "Down", show=False),
         Binding("left", "gain(-1)", "-1 dB"),
         Binding("right", "gain(1)", "+1 dB"),
-        Binding("x", "toggle('mute')", "Mute"),
-        Binding("o", "toggle('solo')", "Solo"),
+        Binding("x", "toggle_strip('mute')", "Mute"),
+        Binding("o", "toggle_strip('solo')", "Solo"),
         Binding("r", "solo_role", "Solo role"),
         Binding("w", "save_song", "Save to song"),
         Binding("W", "save_entry", "Save to setlist"),
@@ -84,16 +84,15 @@ class MixerScreen(Screen):
         if song is not None:
             muted = set(song.entry.muted_roles) if song.entry else set()
             for role in Role:
-                stems = [s for s in song.stems if s.role is role]
-                if not stems:
-                    continue
-                for k, s in enumerate(stems):
-                    strip = Strip("stem", s.index, s.name, s.gain_db, s.mute or role in muted,
-                                  group="" if k else role.value, classes="strip")
+                rows = [s for s in song.stems if s.stem.role is role]
+                for k, row in enumerate(rows):
+                    stem = row.stem
+                    strip = Strip("stem", row.index, stem.display_name, stem.gain_db,
+                                  stem.mute or role in muted, group="" if k else role.value, classes="strip")
                     strip.role = role  # type: ignore[attr-defined]
                     self._strips.append(strip)
                     widgets.append(strip)
-            self._saved = {s.index: Level(s.gain_db, s.mute) for s in song.stems}
+            self._saved = {s.index: Level(s.stem.gain_db, s.stem.mute) for s in song.stems}
         for i, (bus, channels) in enumerate(self.app.show.buses.items()):
             strip = Strip("bus", i, bus, channels=len(channels), group="" if i else "BUS",
                           classes="strip bus-strip")
@@ -175,7 +174,7 @@ class MixerScreen(Screen):
             strip.gain_db = max(MIN_DB, min(MAX_DB, round(strip.gain_db + steps * STEP_DB, 1)))
             self._send(strip, gain=True)
 
-    def action_toggle(self, what: str) -> None:
+    def action_toggle_strip(self, what: str) -> None:
         strip = self._current()
         if strip is None or not self.app.editing_allowed():
             return
@@ -212,7 +211,7 @@ class MixerScreen(Screen):
         if event.what in ("up", "down"):
             self.action_gain(1 if event.what == "up" else -1)
         elif event.what in ("mute", "solo"):
-            self.action_toggle(event.what)
+            self.action_toggle_strip(event.what)
 
     # --- saving ----------------------------------------------------------------------------------
     def _song_row(self) -> SongRow | None:

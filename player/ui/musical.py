@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.engine.status import Status
-from player.ui.show import TEMPO_RATE, SongRow, section_at, span_position
+from player.setlist.tempo import section_at
+from player.ui.show import TEMPO_RATE, SongRow, span_position
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,13 @@ def where(status: Status, song: SongRow | None) -> Where:
     if status.bar or status.state.name == "COUNT_IN":
         bar, beat, bpb, bpm = status.bar, status.beat, status.beats_in_bar, status.bpm
     elif song and song.tempo_map is not None:
-        here = song.tempo_map.locate(seconds * TEMPO_RATE)  # type: ignore[attr-defined]
+        here = song.tempo_map.locate(seconds * TEMPO_RATE)
         bar, beat, bpb, bpm = here.bar, here.beat, here.beats_in_bar, here.bpm
     else:
         bar = beat = bpb = 0
         bpm = 0.0
-    section = span_position(spans, status.section) if status.section >= 0 else section_at(spans, seconds)
+    section = (span_position(spans, status.section) if status.section >= 0
+               else section_at(spans, seconds * TEMPO_RATE))
     if status.next_section >= 0:
         nxt = span_position(spans, status.next_section)
     else:

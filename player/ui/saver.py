@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from player.ui.saving import SaveError
+from player.setlist.saving import SaveError
 
 Job = tuple[Callable[[], str], Callable[[str], None] | None, Callable[[str], None]]
 

@@ -6,9 +6,10 @@ from rich.text import Text
 
 from player.engine.messages import JumpMode
 from player.engine.status import Status
+from player.setlist.tempo import Span
 from player.ui.changing import Changing
 from player.ui.musical import Where
-from player.ui.show import SongRow, Span, span_position
+from player.ui.show import TEMPO_RATE, SongRow, span_position
 
 MODES = {JumpMode.NOW: "now", JumpMode.BEAT: "next beat", JumpMode.BAR: "next bar",
          JumpMode.SECTION_END: "section end"}
@@ -43,8 +44,9 @@ class SectionTimeline(Changing):
         else:
             cells = [(" ", "on grey15")] * width
             for i, span in enumerate(spans):
-                a, b = _column(span.start, length, width), _column(span.end, length, width)
-                b = width if span.end >= length else max(b, a + 1)
+                start, end = span.start / TEMPO_RATE, span.end / TEMPO_RATE
+                a, b = _column(start, length, width), _column(end, length, width)
+                b = width if end >= length else max(b, a + 1)
                 style = f"bold black on {span.color}" if i == where.section else f"black on {span.color}"
                 label = span.name[: max(b - a - 1, 0)]
                 for c in range(a, min(b, width)):

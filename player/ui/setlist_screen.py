@@ -14,11 +14,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 
-from player.setlist.check import ShowReport, check_show
+from player.setlist.check import ShowReport, SongReport, check_show
 from player.setlist.problems import Severity
+from player.setlist.saving import add_song, save_order
 from player.ui.changing import Changing
 from player.ui.path_prompt import PathPrompt
-from player.ui.saving import add_song, save_order
 
 if TYPE_CHECKING:
     from player.ui.app import StageApp
@@ -49,6 +49,7 @@ class SetlistScreen(Screen):
         self.dirty = False
         self.report: ShowReport | None = None
         self._checking = False
+        self._partial: dict[int, SongReport] = {}  # songs checked so far, by 1-based index
 
     def compose(self) -> ComposeResult:
         yield Changing("", id="setlist-title")
@@ -101,9 +102,10 @@ class SetlistScreen(Screen):
     def _check_cell(self, old: int, skip: bool) -> Text:
         if skip:
             return Text("skipped", style="grey50")
-        if self.report is None:
+        if self.report is None and old + 1 not in self._partial:
             return Text("checking…" if self._checking else "-", style="grey70")
-        song = next((s for s in self.report.songs if s.index == old + 1), None)
+        songs = self.report.songs if self.report is not None else [self._partial[old + 1]]
+        song = next((s for s in songs if s.index == old + 1), None)
         if song is None:
             return Text("-")
         errors = sum(p.severity is Severity.ERROR for p in song.problems)
@@ -216,11 +218,22 @@ class SetlistScreen(Screen):
     def _run_check(self, path: Path, rig: str | None) -> None:
         """``player check`` off the UI thread: it reads every stem. No device lookup (PortAudio is the
         engine's)."""
-        report = check_show(path, rig, "not looked for from the stage screen.")
+        from player.engine.bus_peaks import bus_peaks
+
+        # Songs are read in worker processes (check_show's choice for big setlists) and cached by file
+        # identity, so this thread mostly waits and the keyboard stays live; each row fills as its
+        # song is done.
+        report = check_show(path, rig, "not looked for from the stage screen.", mix=bus_peaks,
+                            progress=lambda song: self.app.call_from_thread(self._song_checked, song))
         self.app.call_from_thread(self._checked, report)
+
+    def _song_checked(self, song: SongReport) -> None:
+        self._partial[song.index] = song
+        self.refresh_table()
 
     def _checked(self, report: ShowReport) -> None:
         self._checking = False
+        self._partial = {}
         self.report = report
         self.refresh_table()
 

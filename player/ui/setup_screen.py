@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +20,7 @@ from textual.widgets.option_list import Option
 from player.engine import messages as m
 from player.setlist.problems import LoadError
 from player.setlist.rig import config_dirs, rig_path
-from player.ui.saving import set_rig_device
+from player.setlist.saving import set_rig_device
 
 if TYPE_CHECKING:
     from player.ui.app import EngineEvent, StageApp
@@ -56,6 +57,7 @@ class SetupScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("Setup · audio device, rig, outputs test", id="setup-title")
+        yield Static("", id="setup-health")
         with Horizontal(id="setup-body"):
             with Vertical():
                 yield Static("Audio devices (from the engine)", classes="midi-head")
@@ -80,6 +82,7 @@ class SetupScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.app.send(m.ListDevices())
+        self._show_health()
 
     def _outputs(self) -> int:
         chosen = next((n for name, n in self.devices if name == self.app.status.device), 0)
@@ -105,8 +108,13 @@ class SetupScreen(Screen):
          "tone": lambda: self.action_test("tone"), "noise": lambda: self.action_test("noise")}[
             event.button.id or "tone"]()
 
+    def _show_health(self) -> None:
+        note = getattr(self.app, "engine_note", "")
+        self.query_one("#setup-health", Static).update(Text(note or "Audio engine: all well."))
+
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
+        self._show_health()
         if isinstance(event, m.DeviceList):
             self.devices = list(event.devices)
             box = self.query_one("#devices", OptionList)

@@ -1,75 +1,76 @@
 """What the screens show about the setlist, read in the UI process: titles, keys, tempi, sections, stems.
 
-No Textual here: the screens render these plain values, and tests and benchmarks build them without a
-terminal. Nothing raises for bad files: a song that does not load becomes a row with its problems.
+Built on ``player.setlist`` alone: a row holds the loaded song, its sections are ``tempo.Span``s at
+``TEMPO_RATE`` (given a colour), its stems the song's ``Stem``s plus their files' headers. No Textual
+here: tests and benchmarks build these without a terminal. Nothing raises for bad files: a song that
+does not load becomes a row with its problems.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import soundfile as sf
 
+from player.setlist import tempo
 from player.setlist.problems import LoadError, Problem
 from player.setlist.rig import load_rig
-from player.setlist.roles import Role
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
-from player.setlist.song import SongFolder, load_song
+from player.setlist.song import SongFolder, Stem, load_song
+from player.setlist.tempo import Span, TempoMap
 
+TEMPO_RATE = 48000  # frames per second of the UI's own tempo maps and section spans
 # Section colours when a song names none: distinct under stage light, in order.
-TEMPO_RATE = 48000  # frames per second of the UI's own tempo maps (positions come as seconds)
 PALETTE = ("dodger_blue2", "dark_orange", "green3", "magenta", "gold1", "cyan", "red1", "purple")
 
 
 @dataclass(frozen=True)
-class Span:
-    """A section in seconds from the song's start (``end`` is the next section's start or the song end)."""
-
-    name: str
-    start: float
-    end: float
-    color: str
-    index: int = -1  # index into the song's sections (what the engine's status reports)
-
-
-@dataclass(frozen=True)
 class StemRow:
-    """One stem as the mixer shows it; ``column`` is its first column in the status's ``stem_peaks``."""
+    """One stem as the mixer shows it: the song file's stem, plus what its audio file's header says.
+    ``column`` is its first column in the status's ``stem_peaks``."""
 
     index: int
-    name: str
-    role: Role
+    stem: Stem
     channels: int
     column: int
-    gain_db: float
-    pan: float
-    mute: bool
-    bus: str | None
 
 
 @dataclass
 class SongRow:
-    """One song of the running order as the screens show it."""
+    """One song of the running order as the screens show it: the loaded song (``folder``, None when it
+    does not load), its stems' headers, and its sections laid out at ``TEMPO_RATE``."""
 
     index: int  # 0-based position in the setlist
     title: str
     path: str  # as written in the setlist
     seconds: float | None
-    key: str = ""
-    bpm: float = 0.0
-    meter: str = ""
-    sections: list[Span] = field(default_factory=list)
+    sections: list[Span] = field(default_factory=list)  # in playing order, each with a colour
     stems: list[StemRow] = field(default_factory=list)
     skip: bool = False
     problems: list[Problem] = field(default_factory=list)
     folder: SongFolder | None = None
     entry: Entry | None = None
-    tempo_map: object | None = None  # player.setlist.tempo.TempoMap at TEMPO_RATE, when there is one
+    tempo_map: TempoMap | None = None  # at TEMPO_RATE, when the song has a tempo
 
     @property
     def length(self) -> str:
         return clock(self.seconds) if self.seconds is not None else "--:--"
+
+    @property
+    def key(self) -> str:
+        return self.folder.song.key if self.folder else ""
+
+    @property
+    def bpm(self) -> float:
+        song_tempo = self.folder.song.tempo if self.folder else None
+        return song_tempo.bpm if song_tempo else 0.0
+
+    @property
+    def meter(self) -> str:
+        song_tempo = self.folder.song.tempo if self.folder else None
+        return song_tempo.time_signature if song_tempo else ""
 
 
 @dataclass
@@ -148,60 +149,21 @@ def song_row(index: int, setlist: SetlistFile, entry: Entry) -> SongRow:
     for i, stem in enumerate(song.song.stems):
         try:
             info = sf.info(str(song.stem_path(stem)))
-            channels = info.channels
+            channels = 2 if stem.right else info.channels  # a split-mono pair plays as one stereo stem
             if info.samplerate:
                 seconds = max(seconds or 0.0, info.frames / info.samplerate)
         except (OSError, RuntimeError):
             channels = 1  # missing: the engine reports it; the strip stays
-        stems.append(StemRow(i, stem.display_name, stem.role, channels, column, stem.gain_db, stem.pan,
-                             stem.mute, stem.bus))
+        stems.append(StemRow(i, stem, channels, column))
         column += channels
-    tempo = song.song.tempo
-    try:
-        from player.setlist.tempo import TempoMap
-
-        tempo_map = TempoMap.of(song.song, TEMPO_RATE)
-    except Exception:  # noqa: BLE001 - bar.beat is then left to the engine
-        tempo_map = None
-    return SongRow(index, song.song.title, entry.path, seconds, key=song.song.key,
-                   bpm=tempo.bpm if tempo else 0.0, meter=tempo.time_signature if tempo else "",
-                   sections=section_spans(song, seconds or 0.0), stems=stems, skip=entry.skip,
-                   folder=song, entry=entry, tempo_map=tempo_map)
-
-
-def section_spans(song: SongFolder, seconds: float) -> list[Span]:
-    """Sections with their start and end in seconds; those whose start is unknown are left out."""
-    try:  # the engine's tempo map, when it exists, knows tempo changes
-        from player.setlist import tempo as tempo_map
-
-        rate = TEMPO_RATE
-        spans = tempo_map.sections(song.song, rate, int(seconds * rate))
-        return [Span(s.name, s.start / rate, s.end / rate, s.color or PALETTE[i % len(PALETTE)], s.index)
+    spans = tempo.sections(song.song, TEMPO_RATE, int((seconds or 0.0) * TEMPO_RATE))
+    coloured = [dataclasses.replace(s, color=s.color or PALETTE[i % len(PALETTE)])
                 for i, s in enumerate(spans)]
-    except Exception:  # noqa: BLE001 - not there yet, or a song it cannot map: fall back
-        pass
-    starts = []
-    for k, section in enumerate(song.song.sections):
-        at = song.song.section_seconds(section)
-        if at is not None:
-            starts.append((at, k, section.name))
-    starts.sort()
-    spans = []
-    for i, (at, k, name) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else max(seconds, at)
-        spans.append(Span(name, at, end, PALETTE[i % len(PALETTE)], k))
-    return spans
+    return SongRow(index, song.song.title, entry.path, seconds, sections=coloured, stems=stems,
+                   skip=entry.skip, folder=song, entry=entry,
+                   tempo_map=TempoMap.of(song.song, TEMPO_RATE))
 
 
 def span_position(spans: list[Span], section: int) -> int:
     """Where the engine's section index (into the song's sections) is in the playing-order spans."""
     return next((i for i, s in enumerate(spans) if s.index == section), -1)
-
-
-def section_at(spans: list[Span], seconds: float) -> int:
-    """Index of the section playing at ``seconds`` (-1 before the first)."""
-    found = -1
-    for i, span in enumerate(spans):
-        if span.start <= seconds:
-            found = i
-    return found

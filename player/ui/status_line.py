@@ -20,7 +20,7 @@ class StatusLine(Changing):
         stale = live and status.wall > 0 and time.time() - status.wall > STALE_S
         load = int(status.load * 20) * 5  # 5% steps: the last block's share of its period
         key = (status.device, status.late, status.dropped, load, stale, status.state is State.NO_DEVICE,
-               midi_port, midi_ok, midi_last, locked)
+               midi_port, midi_ok, midi_last, locked, status.faults)
         self.show(key, lambda: self._paint(status, stale, load, midi_port, midi_ok, midi_last, locked))
 
     def _paint(self, status: Status, stale: bool, load: int, midi_port: str, midi_ok: bool | None,
@@ -35,6 +35,8 @@ class StatusLine(Changing):
             text.append("no audio device", style="bold white on red" if live_device(status) else "grey70")
         else:
             text.append(f"♪ {status.device.split(' (')[0][:18]}", style="green1")
+        if status.faults:  # a bug in the engine, told apart from a lost device
+            text.append(f"  ENGINE FAULT ×{status.faults}", style="bold white on dark_orange3")
         problems = status.late + status.dropped
         text.append(f"  late {status.late}/{status.dropped}", style="bold red1" if problems else "grey70")
         text.append(f"  load {load}%", style="bold red1" if load > 70 else "grey70")

@@ -31,7 +31,7 @@ class Strip(Changing):
 
     def __init__(self, kind: str, index: int, label: str, gain_db: float = 0.0, mute: bool = False,
                  channels: int = 1, group: str = "", **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__("", **kwargs)
         self.kind = kind
         self.index = index
         self.label = label

@@ -13,6 +13,7 @@ LOOK = {
     State.STOPPING: ("■ STOPPING", "stopped"),
     State.NO_DEVICE: ("✖ NO AUDIO DEVICE", "nodevice"),
     State.COUNT_IN: ("● COUNT-IN", "countin"),
+    State.ENGINE_DOWN: ("✖ ENGINE DOWN", "nodevice"),
 }
 CLASSES = {cls for _, cls in LOOK.values()} | {"vamping"}
 

@@ -198,6 +198,7 @@ def test_engine_killed_is_noticed_and_restarted_on_the_same_song(
     assert np.abs(captured[4]).max() > 0.4
 
 
+@pytest.mark.jack  # starts and kills a JACK server of its own
 def test_jack_server_killed_mid_song_then_back(tmp_path: Path, monkeypatch) -> None:
     name = f"player-kill-{os.getpid()}"
     monkeypatch.setenv("JACK_DEFAULT_SERVER", name)

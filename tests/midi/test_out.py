@@ -26,7 +26,7 @@ from tests.support.jackserver import JackServer
 RATE = 48000
 
 
-def _receiver_main(name: str, conn) -> None:  # noqa: ANN001
+def _receiver_main(name: str, conn) -> None:
     """The receiver's own process: its JACK callback never waits for this test's GIL."""
     import sys
 

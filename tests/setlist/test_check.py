@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
+from player.engine.bus_peaks import bus_peaks
+from player.setlist.cache import CheckCache
 from player.setlist.check import Device, ShowReport, check_show
 from player.setlist.problems import Severity
 from player.setlist.report import render
@@ -194,3 +199,106 @@ def test_a_rig_naming_a_missing_midi_preset_is_an_error(show: Path) -> None:
     report = check_show(show, device=SIXTEEN)
     [error] = problems(report)
     assert "rig.toml:13: midi.preset" in error and "'mc7' not found" in error
+
+
+def test_a_song_python_cannot_parse_never_takes_the_others_down(show: Path) -> None:
+    toml = show.parent / "one" / "song.toml"
+    toml.write_text(SONG.replace("bpm = 120", "bpm = " + "9" * 5000))
+    report = check_show(show, device=SIXTEEN)
+    [error] = problems(report)
+    assert "song.toml:4" in error and "number too long" in error
+    assert report.songs[1].ok and len(report.songs[1].stems) == 3
+
+
+def test_a_summed_bus_that_clips_is_a_warning(show: Path) -> None:
+    folder = show.parent / "one"
+    # Three stems at -4.4 dBFS (0.6), in phase on the bass's bus: each fine alone, clipping summed.
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write_stem(folder / name, 6.0, freq=220, amplitude=0.6)
+    extra = "".join(f'[[stems]]\nfile = "{n}"\nrole = "keys"\n' for n in ("a.wav", "b.wav", "c.wav"))
+    (folder / "song.toml").write_text(SONG + extra)
+    report = check_show(show, device=SIXTEEN, mix=bus_peaks)
+    assert not any("clips" in p for p in problems(report, Severity.WARNING) if "a.wav" in p)
+    [clip] = [p for p in report.songs[0].problems if "bus 'foh_tracks' clips" in p.message]
+    summed = sum(sf.read(str(folder / n), dtype="float32")[0] for n in ("a.wav", "b.wav", "c.wav",
+                                                                        "bass.wav"))
+    assert clip.severity is Severity.WARNING
+    assert f"{20 * np.log10(np.abs(summed).max()):+.1f} dBFS" in clip.message  # centred: as summed
+    assert not [p for p in report.songs[1].problems if "bus 'foh_tracks' clips" in p.message]
+    # Cached by file identity: a second check sums nothing again, and a rewritten file is summed anew.
+    again = check_show(show, device=SIXTEEN, mix=lambda *a: pytest.fail("summed again"))
+    assert [p.message for p in again.songs[0].problems] == [p.message for p in report.songs[0].problems]
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write_stem(folder / name, 6.0, freq=220, amplitude=0.1)
+    assert not [p for p in check_show(show, device=SIXTEEN, mix=bus_peaks).songs[0].problems
+                if "bus 'foh_tracks' clips" in p.message]
+
+
+def test_a_stem_listed_many_times_is_an_error(show: Path) -> None:
+    repeat = '[[stems]]\nfile = "bass.wav"\nrole = "bass"\n'
+    (show.parent / "one" / "song.toml").write_text(SONG + repeat * 20)
+    [error] = problems(check_show(show, device=SIXTEEN))
+    assert "bass.wav is listed 21 times for bus 'foh_tracks'" in error and "song.toml:21" in error
+
+
+def test_a_click_named_stem_with_another_role_is_a_warning(show: Path) -> None:
+    (show.parent / "one" / "song.toml").write_text(SONG.replace('role = "click"', 'role = "keys"'))
+    report = check_show(show, device=SIXTEEN)
+    [warning] = [p for p in report.songs[0].problems if "looks like" in p.message]
+    assert warning.severity is Severity.WARNING and warning.field == "stems[1].role"
+    assert "click.wav looks like click material but has role 'keys': it plays on 'foh_tracks', " \
+           "not on 'in_ears'" in warning.message
+    assert not [p for p in report.songs[1].problems if "looks like" in p.message]
+
+
+def _without_first_frame(data: bytes) -> bytes:
+    """The MP3 with its first (Xing/LAME "Info") frame cut: what old encoders and some tools write."""
+    bitrate = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320][data[2] >> 4]
+    rate = (44100, 48000, 32000)[(data[2] >> 2) & 3]
+    return data[144 * bitrate * 1000 // rate + ((data[2] >> 1) & 1):]
+
+
+def test_an_mp3_without_an_encoder_delay_tag_is_a_warning(show: Path) -> None:
+    folder = show.parent / "one"
+    tone = (0.3 * np.sin(np.arange(6 * 48000) * 2 * np.pi * 55 / 48000)).astype(np.float32)
+    sf.write(str(folder / "tagged.mp3"), tone, 48000, format="MP3")
+    (folder / "bare.mp3").write_bytes(_without_first_frame((folder / "tagged.mp3").read_bytes()))
+    extra = "".join(f'[[stems]]\nfile = "{n}"\nrole = "keys"\n' for n in ("tagged.mp3", "bare.mp3"))
+    (folder / "song.toml").write_text(SONG + extra)
+    report = check_show(show, device=SIXTEEN)
+    [warning] = [p for p in report.songs[0].problems if "encoder-delay" in p.message]
+    assert warning.severity is Severity.WARNING and warning.field == "stems[5].file"
+    assert "bare.mp3 is an MP3 without an encoder-delay (LAME/Info) tag" in warning.message
+    assert "23 ms late" in warning.message
+
+
+def pid_mix(song: object, entry: object, rig: object) -> dict[str, float]:
+    """A bus "sum" that says which process made it: the proof that songs were checked elsewhere."""
+    return {"pid": -float(os.getpid())}  # negative: never a clip
+
+
+def test_big_setlists_are_checked_in_worker_processes_and_cached(tmp_path: Path) -> None:
+    songs = []
+    for n in range(6):
+        folder = tmp_path / f"{n + 1:02d} song"
+        write_stem(folder / "Click.wav", 1.0, freq=1000)
+        write_stem(folder / "Bass.wav", 1.0 + n / 10, freq=55)
+        songs.append(folder)
+    heard: list[int] = []
+    serial = check_show(tmp_path, device="not looked for", jobs=1,
+                        cache=CheckCache(tmp_path / "elsewhere.json", load=False))
+    report = check_show(tmp_path, device="not looked for", mix=pid_mix, jobs=2,
+                        progress=lambda song: heard.append(song.index))
+    assert sorted(heard) == [1, 2, 3, 4, 5, 6]
+    assert [s.title for s in report.songs] == [s.title for s in serial.songs] == [f.name for f in songs]
+    assert [s.seconds for s in report.songs] == [s.seconds for s in serial.songs]
+    assert [[str(p) for p in s.problems] for s in report.songs] == \
+           [[str(p) for p in s.problems] for s in serial.songs]
+    cache = CheckCache()
+    pids = {-int(peaks["pid"]) for peaks in cache.mixes.values()}
+    assert len(cache.mixes) == 6 and os.getpid() not in pids
+    assert len(cache.stems) == 12
+    # Everything cached: no worker starts, nothing is decoded or summed again.
+    again = check_show(tmp_path, device="not looked for", mix=lambda *a: pytest.fail("summed again"),
+                       jobs=2)
+    assert [s.seconds for s in again.songs] == [s.seconds for s in report.songs]

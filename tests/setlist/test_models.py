@@ -176,3 +176,35 @@ def test_empty_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as info:
         load_song(tmp_path)
     assert "no audio files" in info.value.problems[0].message
+
+
+
+@pytest.mark.parametrize("field", ["input", "output"])
+def test_rig_bad_port_pattern_names_the_field(tmp_path: Path, field: str) -> None:
+    path = write(tmp_path, "rig.toml", '[buses]\nfoh = [1, 2]\n[roles]\nother = "foh"\n[midi]\n'
+                 f'{field} = "(FCB"\n')
+    p = problem_of(Rig, path)
+    assert (p.field, p.line) == (f"midi.{field}", 6) and "not a valid port-name pattern" in p.message
+
+
+def test_preset_bad_port_pattern_is_refused_as_a_rigs_is(tmp_path: Path) -> None:
+    from player.midi.presets import Preset
+
+    path = write(tmp_path, "p.toml", 'name = "P"\ninput = "[FCB"\n[[map]]\ntype = "program_change"\n'
+                 'program = 1\naction = "next_song"\n')
+    p = problem_of(Preset, path)
+    assert (p.field, p.line) == ("input", 2) and "not a valid port-name pattern" in p.message
+
+
+def test_every_file_model_refuses_unknown_fields_and_is_frozen(tmp_path: Path) -> None:
+    from player.midi.presets import Preset
+    from player.setlist.setlist import Entry, Setlist
+    from player.setlist.strict import Strict
+
+    assert all(issubclass(model, Strict) for model in (Song, Rig, Setlist, Entry, Preset))
+    path = write(tmp_path, "setlist.toml", 'title = "S"\n[[songs]]\npath = "a"\nskp = true\n')
+    assert problem_of(Setlist, path).field == "songs[1].skp"
+    path = write(tmp_path, "setlist.toml", 'title = "S"\n[[songs]]\npath = "a"\n')
+    entry = load_setlist(path).setlist.songs[0]
+    with pytest.raises(ValueError, match="frozen"):
+        entry.skip = True

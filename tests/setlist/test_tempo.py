@@ -8,7 +8,7 @@ import pytest
 
 from player.setlist.problems import LoadError
 from player.setlist.song import Song, Tempo
-from player.setlist.tempo import TempoMap, sections
+from player.setlist.tempo import TempoMap, section_at, sections
 from player.setlist.tomlfile import load_model
 
 RATE = 48000
@@ -72,6 +72,15 @@ def test_sections_are_laid_out_in_frames(tmp_path) -> None:
     spans = sections(song, RATE, 10 * 96000)
     assert [(s.name, s.start, s.end, s.color) for s in spans] == [
         ("Intro", 0, 96000, "green"), ("Verse", 96000, 960000, "")]
+
+
+def test_section_at_is_the_last_section_started() -> None:
+    song = Song.model_validate({"title": "A", "tempo": {"bpm": 120}, "stems": [{"file": "a.wav"}],
+                                "sections": [{"name": "Verse", "bar": 2}, {"name": "Chorus", "bar": 4}]})
+    spans = sections(song, RATE, 10 * 96000)
+    assert [section_at(spans, f) for f in (0, 95999, 96000, 3 * 96000 - 1, 3 * 96000, 10**9)] == [
+        -1, -1, 0, 0, 1, 1]
+    assert section_at([], 0) == -1
 
 
 def test_changes_out_of_order_are_an_error_naming_the_field(tmp_path) -> None:

@@ -66,6 +66,7 @@ class Harness:
             self.transport.callback(out[b * BLOCK:(b + 1) * BLOCK], BLOCK, None, None)
             self.now += BLOCK / 48000
             self.core.tick(self.now)
+            self.core.streamer.close_retired()  # what the disk thread does between passes
         return out if channel is None else out[:, channel]
 
     def close(self) -> None:

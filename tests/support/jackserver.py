@@ -2,6 +2,7 @@
 
 There is no sound card on CI machines: the dummy backend gives PortAudio a real 16-output device that
 runs in real time. ``-m`` adds ``system:monitor_N`` ports carrying what each output played.
+The benches (``bench.jack.Server``) start and stop their servers through ``start`` and ``stop`` too.
 """
 
 from __future__ import annotations
@@ -35,25 +36,40 @@ class JackServer:
         return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
 
 
-def start(name: str, log: Path) -> subprocess.Popen[bytes]:
-    """Start jackd and wait until it accepts clients; raises with its log when it does not."""
+def realtime() -> bool:
+    """jackd runs with ``--realtime`` when we are root (design.md: without it the dummy drops cycles)."""
+    return os.geteuid() == 0
+
+
+def start(name: str, log: Path, block: int = BLOCK, attempts: int = 1) -> subprocess.Popen[bytes]:
+    """Start jackd and wait until it accepts clients; raises with its log when it does not.
+
+    ``attempts``: libjack registers at most 8 servers at once, machine-wide, so other people's
+    servers can fill the table for a while; a bench waits 5 s and tries again.
+    """
     jackd = shutil.which("jackd")
     if jackd is None:
         raise RuntimeError("jackd is not installed: apt-get install jackd2 (./run test does it)")
-    realtime = ["--realtime", "-P", "70"] if os.geteuid() == 0 else ["--no-realtime"]
-    cmd = [jackd, "-n", name, *realtime, "-d", "dummy", "-r", str(RATE), "-p", str(BLOCK),
+    rt = ["--realtime", "-P", "70"] if realtime() else ["--no-realtime"]
+    cmd = [jackd, "-n", name, *rt, "-d", "dummy", "-r", str(RATE), "-p", str(block),
            "-P", str(OUTPUTS), "-C", "2", "-m"]
-    # jackd inherits open descriptors: give it its own, or a harness waiting on ours hangs.
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
     env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1"}
-    waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, capture_output=True,
-                            stdin=subprocess.DEVNULL)
-    if waited.returncode != 0 or proc.poll() is not None:
+    for attempt in range(1, attempts + 1):
+        # jackd inherits open descriptors: give it its own, or a harness waiting on ours hangs.
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True, close_fds=True)
+        waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env=env, capture_output=True,
+                                stdin=subprocess.DEVNULL)
+        if waited.returncode == 0 and proc.poll() is None:
+            return proc
         stop(proc)
-        raise RuntimeError(f"jackd did not start: {' '.join(cmd)}\n{log.read_text(errors='replace')}")
-    return proc
+        text = log.read_text(errors="replace")
+        if "Too many servers" not in text or attempt == attempts:
+            raise RuntimeError(f"jackd did not start: {' '.join(cmd)}\n{text}")
+        print("  (jackd: too many servers active on this machine; retrying in 5 s)", flush=True)
+        time.sleep(5)
+    raise AssertionError("unreachable")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -68,6 +84,15 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def xrun_lines(log: Path) -> int:
+    """Lines in jackd's log that report an xrun or a late driver cycle."""
+    try:
+        text = log.read_text(errors="replace").lower()
+    except OSError:
+        return 0
+    return sum(1 for line in text.splitlines() if "xrun" in line or "delay of" in line)
 
 
 def reinit_portaudio() -> None:

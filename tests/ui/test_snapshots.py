@@ -60,7 +60,7 @@ def test_help(snap_compare, snapshot_setlist: Path) -> None:
     assert snap_compare(app(snapshot_setlist, playing()), terminal_size=(100, 40), press=["?", "_"])
 
 
-async def _checked(pilot) -> None:  # noqa: ANN001 - a Pilot
+async def _checked(pilot) -> None:  # a Pilot
     """Open the setlist screen and wait for its ``player check`` results (a thread)."""
     await pilot.press("e")
     for _ in range(400):

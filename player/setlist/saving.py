@@ -8,6 +8,7 @@ No Textual here; every function returns a sentence for the performer, or raises 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,10 @@ class Level:
     mute: bool
 
 
-def _edit(path: Path, change) -> None:  # noqa: ANN001 - Callable[[TOMLDocument], None]
+def _edit(path: Path, change: Callable[[TOMLDocument], None]) -> None:
+    if path.is_dir():  # a show opened from a folder of songs has no file to save into
+        raise SaveError(f"this show was opened from the folder {path}, not a setlist file: make one "
+                        f"with `player new-setlist NAME {path}` and open that to edit the order.")
     try:
         edit_toml(path, change)
     except OSError as exc:
@@ -59,7 +63,7 @@ def save_stem_levels(song: SongFolder, levels: dict[int, Level]) -> str:
             doc["stems"] = table
         stems = doc["stems"]
         for index, level in levels.items():
-            stem = stems[index]  # type: ignore[index]
+            stem = stems[index]
             stem["gain_db"] = round(level.gain_db, 1)
             if level.mute or "mute" in stem:
                 stem["mute"] = level.mute
@@ -72,7 +76,7 @@ def save_entry_muted_roles(setlist: Path, index: int, roles: list[Role]) -> str:
     """Write the roles muted for this show into the setlist entry ``index`` (0-based)."""
 
     def change(doc: TOMLDocument) -> None:
-        entry = doc["songs"][index]  # type: ignore[index]
+        entry = doc["songs"][index]
         if roles:
             entry["muted_roles"] = [r.value for r in roles]
         elif "muted_roles" in entry:
@@ -88,7 +92,7 @@ def save_order(setlist: Path, order: list[int], skips: dict[int, bool]) -> str:
     index, overrides ``skip``."""
 
     def change(doc: TOMLDocument) -> None:
-        old = list(doc["songs"])  # type: ignore[arg-type]
+        old = list(doc["songs"])
         if sorted(order) != list(range(len(old))):
             raise KeyError("the setlist changed on disk while it was being edited")
         fresh = AoT([])
@@ -131,7 +135,7 @@ def set_rig_device(rig_path: Path, device: str) -> str:
     def change(doc: TOMLDocument) -> None:
         if "audio" not in doc:
             doc["audio"] = tomlkit.table()
-        doc["audio"]["device"] = device  # type: ignore[index]
+        doc["audio"]["device"] = device
 
     _edit(rig_path, change)
     return f"Audio device set to {device!r} in {rig_path.name}."

@@ -16,10 +16,10 @@ import pytest
 
 from player.actions import Action
 from player.engine import messages as m
+from player.setlist.saving import Level, add_song, save_order, save_stem_levels
 from player.setlist.song import load_song
 from player.ui.app import StageApp
 from player.ui.link import FrozenLink, idle_status
-from player.ui.saving import Level, add_song, save_order, save_stem_levels
 from player.ui.show import load_show
 from tests.conftest import ROOT, write_stem
 from tests.ui.conftest import make_setlist
@@ -31,7 +31,7 @@ from tests.ui.test_pilot import until
 KILLED_SAVE = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from player.ui.saving import save_order
+    from player.setlist.saving import save_order
 
     def hook(event, args):
         if event == "os.rename" and str(args[1]).endswith("set.toml"):
@@ -62,7 +62,7 @@ def test_killed_between_write_and_rename_leaves_the_old_setlist_whole(tmp_path: 
     assert live.exists()
 
 
-async def _start(setlist: Path, ok) -> None:  # noqa: ANN001
+async def _start(setlist: Path, ok) -> None:
     app = StageApp(load_show(setlist), FrozenLink())
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, ok, "the orphan removed at start")
