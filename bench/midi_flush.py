@@ -1,7 +1,7 @@
 """What the JACK MIDI watch costs the audio: dropped blocks with a pedal connected, watch on and off.
 
-    .venv/bin/python bench/midi_flush.py             # 6 x 60 s slices, alternating
-    .venv/bin/python bench/midi_flush.py --quick     # 4 x 15 s
+    .venv/bin/python -m bench.midi_flush             # 6 x 60 s slices, alternating
+    .venv/bin/python -m bench.midi_flush --quick     # 4 x 15 s
 
 The watch (``player/midi/jackwatch.py``) adds a JACK-Client client that is told of port changes,
 and a flush port that sends a lone F7 to each input every 0.2 s: five rtmidi callbacks a second on
@@ -17,10 +17,6 @@ import os
 import sys
 import time
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 
 def main() -> None:
