@@ -1,7 +1,7 @@
 """A pedal unplugged and plugged back at once: does the first press after it act?
 
-    .venv/bin/python bench/midi_replug.py            # 30 replugs per press delay
-    .venv/bin/python bench/midi_replug.py --quick    # 10
+    .venv/bin/python -m bench.midi_replug            # 30 replugs per press delay
+    .venv/bin/python -m bench.midi_replug --quick    # 10
 
 A real JACK MIDI port (an rtmidi client, as a USB pedal looks to the player) is closed and opened
 again with no pause, then one Program Change is sent 20, 50 or 100 ms after the port is back. The
@@ -17,10 +17,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(_ROOT / "bench")]
-sys.path.insert(0, str(_ROOT))
 
 DELAYS = (0.02, 0.05, 0.1)
 
@@ -89,6 +85,7 @@ def run(trials: int) -> dict[float, int]:
 def main() -> None:
     import subprocess
 
+    from bench.common import ROOT
     from bench.jack import Server, header, use_server
 
     trials = 10 if "--quick" in sys.argv else 30
@@ -102,8 +99,9 @@ def main() -> None:
         env = {**os.environ, "MIDO_BACKEND": "mido.backends.rtmidi/UNIX_JACK"}
         rows = []
         for label, watch in (("scan only (before)", "off"), ("port notifications + connection check", "")):
-            out = subprocess.run([sys.executable, __file__, "--child", *sys.argv[1:]], capture_output=True,
-                                 text=True, env={**env, "STAGEPLAYER_MIDI_WATCH": watch}, timeout=600)
+            out = subprocess.run([sys.executable, "-m", "bench.midi_replug", "--child", *sys.argv[1:]],
+                                 capture_output=True, text=True, cwd=ROOT,
+                                 env={**env, "STAGEPLAYER_MIDI_WATCH": watch}, timeout=600)
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             rows.append((label, out.stdout.split()))
