@@ -313,6 +313,7 @@ def main() -> int:
         from player.engine import messages as m
         from player.engine.engine import Engine
         from player.engine.status import State
+        from player.midi import messages as mm
 
         results: dict[str, list[int]] = {"engine": [], "bare": []}
         misses = {"engine": 0, "bare": 0}
@@ -324,8 +325,8 @@ def main() -> int:
             eng.send(m.Cue(0))
             seen: list[m.Event] = []
             eng.wait_for(m.DeviceBack, 15, seen)
-            if not any(isinstance(e, m.MidiPort) and e.connected for e in seen):
-                eng.wait_for(m.MidiPort, 10, seen)
+            if not any(isinstance(e, mm.MidiPort) and e.connected for e in seen):
+                eng.wait_for(mm.MidiPort, 10, seen)
             time.sleep(0.5)
             xruns0 = server.xrun_lines()
             for _ in range(trials):

@@ -26,6 +26,7 @@ def run(trials: int) -> dict[float, int]:
 
     from player.engine import messages as m
     from player.engine.status import StatusBlock
+    from player.midi import messages as mm
     from player.midi.host import MidiHost
     from player.setlist.rig import Rig
 
@@ -55,7 +56,7 @@ def run(trials: int) -> dict[float, int]:
 
     pedal = plug()
     deadline = time.monotonic() + 10
-    while not any(isinstance(e, m.MidiPort) and e.connected for e in events):
+    while not any(isinstance(e, mm.MidiPort) and e.connected for e in events):
         if time.monotonic() > deadline:
             raise SystemExit("the player never connected to the bench pedal")
         time.sleep(0.01)

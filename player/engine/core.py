@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -27,12 +27,22 @@ from player.setlist.problems import LoadError
 from player.setlist.rig import Rig, load_rig
 from player.setlist.setlist import SetlistFile, Transition, load_setlist
 from player.setlist.song import SongFolder, load_song
-from player.setlist.tempo import sections
+from player.setlist.tempo import TempoMap, sections
 
 RING_SECONDS = 4.0  # read-ahead while playing, unless the rig sets ``read_ahead_seconds``
 LOW_SECONDS = 1.5  # warn on screen when the current song has less than this decoded ahead
 PRELOAD_SECONDS = 0.5  # what the next songs keep ready, so "next" + "play" starts in one block
 PRELOAD_AHEAD = 2  # how many following songs are preloaded
+
+
+class EngineListener(Protocol):
+    """What is told of the show as it happens (the MIDI host: program changes, clock, sections)."""
+
+    def song_cued(self, index: int, song: SongFolder | None, tempo: TempoMap | None,
+                  rate: int) -> None: ...
+    def transport(self, playing: bool, frame: int) -> None: ...
+    def jumped(self, frame: int) -> None: ...
+    def section_started(self, index: int, name: str) -> None: ...
 
 
 class EngineCore:
@@ -44,7 +54,7 @@ class EngineCore:
         self.setlist: SetlistFile | None = None
         self.rig: Rig | None = None
         self.rig_file: Path | None = None
-        self.listeners: list[Any] = []  # told of cues, starts/stops, jumps, sections (MIDI out)
+        self.listeners: list[EngineListener] = []  # told of cues, starts/stops, jumps, sections
         self.songs: list[SongFolder | None] = []
         self.transport: Transport | None = None
         self.mix = MixState()

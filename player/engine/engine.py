@@ -18,10 +18,11 @@ from pathlib import Path
 
 from player.actions import Action
 from player.engine import messages as m
-from player.engine.process import EXIT_DEVICE_LOST, main
+from player.engine.process import EXIT_DEVICE_LOST, child
 from player.engine.status import State, Status, StatusBlock
 
 MAX_RESTARTS_PER_MINUTE = 5
+SHOW_PROCESS = "player.show_process:main"  # the engine + the MIDI host + the MIDI clock
 
 # Commands whose effect is the show's state: replayed into a new engine process after a restart.
 _REPLAYED = (m.SetStem, m.SoloRole, m.SetBus, m.SetMaster, m.SetClick, m.SetGuide, m.MuteRole,
@@ -35,8 +36,12 @@ class Engine:
     """Start with ``start()``; never blocks the caller for longer than a queue put."""
 
     def __init__(self, log: Path | None = None, device: str | None = None,
-                 auto_restart: bool = True, midi: str | None = None) -> None:
-        """``midi``: None listens to the rig's input ports, "all" to every port, "off" to none."""
+                 auto_restart: bool = True, midi: str | None = None,
+                 entry: str = SHOW_PROCESS) -> None:
+        """``midi``: None listens to the rig's input ports, "all" to every port, "off" to none.
+        ``entry`` names the child's composition root ("module:function"); the engine imports it only
+        in the child, by name, so this package stays free of what runs beside it (MIDI)."""
+        self.entry = entry
         self.log = log
         self.device = device
         self.midi = midi
@@ -76,8 +81,8 @@ class Engine:
         self._commands = self._ctx.Queue()
         self._events = self._ctx.Queue()
         self._proc = self._ctx.Process(
-            target=main, name="player-engine", daemon=True,
-            args=(self._commands, self._events, self.status_block.name,
+            target=child, name="player-engine", daemon=True,
+            args=(self.entry, self._commands, self._events, self.status_block.name,
                   str(self.log) if self.log else None, self.device, self.midi))
         self._proc.start()
         threading.Thread(target=self._watch, args=(self._proc,), name="engine-watch",

@@ -15,8 +15,14 @@ import queue
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.queues import Queue
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from player.engine.core import EngineListener
+    from player.setlist.rig import Rig
 
 EXIT_DEVICE_LOST = 75
 TICK = 0.02  # housekeeping period; commands are taken as soon as they arrive
@@ -60,9 +66,32 @@ def _tune_for_real_time() -> None:
         pass
 
 
-def main(commands: Queue, events: Queue, status_path: str, log: str | None,
-         device_override: str | None, midi: str | None = None) -> None:
-    """Entry point of the child process (spawned, so it shares nothing it was not given)."""
+class Host(Protocol):
+    """Something the composition root runs beside the engine in its process (the MIDI host): it is
+    configured with each rig, offered the commands the engine does not know, polled each tick."""
+
+    def configure(self, rig: Rig, rig_file: Path | None) -> None: ...
+    def take(self, command: object) -> bool: ...  # True: it was this host's command
+    def poll(self, now: float) -> None: ...
+    def close(self) -> None: ...
+
+
+MakeHosts = Callable[[Callable[[Any], None], Callable[[Any], None], Any],
+                     "tuple[list[Host], list[EngineListener]]"]
+
+
+def child(entry: str, *args: Any) -> None:
+    """The spawned process's entry: ``entry`` ("module:function") is the composition root that wires
+    the engine with what runs beside it (``player.show_process``); the engine imports none of it."""
+    import importlib
+
+    module, _, name = entry.partition(":")
+    getattr(importlib.import_module(module), name)(*args)
+
+
+def run(commands: Queue, events: Queue, status_path: str, log: str | None,
+        device_override: str | None, make_hosts: MakeHosts | None = None) -> None:
+    """The engine process's loop. ``make_hosts(put, emit, status)`` builds what runs beside it."""
     _redirect_output(log)
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     _tune_for_real_time()
@@ -82,13 +111,8 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
         events.put(event)
 
     core = EngineCore(emit, streamer)
-    # MIDI is received here, not in the UI process: a JACK MIDI callback that waits for a busy
-    # UI's GIL makes the whole JACK graph miss a cycle (design.md). The mapping lives in
-    # player.midi; the engine only hosts it and takes what it asks for as commands.
-    from player.midi.host import MidiHost
-
-    midi_host = MidiHost(commands.put, emit, midi, status)
-    core.listeners.append(midi_host)
+    hosts, listeners = make_hosts(commands.put, emit, status) if make_hosts else ([], [])
+    core.listeners.extend(listeners)
     emit(m.EngineStarted(os.getpid()))
     parent = ParentWatch()
     stream: Any = None
@@ -125,11 +149,9 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                             next_try = 0.0
                         else:
                             core.reset()
-                        if midi != "off":
-                            midi_host.configure(rig, core.rig_file)
-                elif isinstance(cmd, m.MidiCommand):
-                    midi_host.handle(cmd)
-                else:
+                        for host in hosts:
+                            host.configure(rig, core.rig_file)
+                elif not any(host.take(cmd) for host in hosts):
                     core.handle(cmd)
                 if isinstance(cmd, (m.LoadSetlist, m.Cue, m.Seek)):
                     gc.freeze()  # what exists now lives long: keep it out of every collection
@@ -165,10 +187,11 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
                 if detail:
                     emit(m.DeviceLost(core.rig.audio.device or "default output", detail))
         core.tick(now)
-        try:
-            midi_host.poll(now)
-        except Exception:  # noqa: BLE001 - MIDI trouble must not stop the audio
-            traceback.print_exc()
+        for host in hosts:
+            try:
+                host.poll(now)
+            except Exception:  # noqa: BLE001 - MIDI trouble must not stop the audio
+                traceback.print_exc()
         if stream is not None and not stream.active:
             # The server or interface went away under a running stream.
             status.begin()
@@ -176,7 +199,8 @@ def main(commands: Queue, events: Queue, status_path: str, log: str | None,
             status.end()
             sys.stdout.flush()
             os._exit(EXIT_DEVICE_LOST)
-    midi_host.close()
+    for host in hosts:
+        host.close()
     streamer.stop()
     if stream is not None:
         stream.close()

@@ -26,6 +26,7 @@ from typing import Any
 
 from player.engine import messages as m
 from player.midi import jackclock, jackwatch, learn
+from player.midi import messages as mm
 from player.midi.clock import Clock
 from player.midi.grammar import Fired, Key, Matcher, compile_map, key_of, merge
 from player.midi.listener import Input, Inputs, choose_api
@@ -53,8 +54,8 @@ class MidiHost:
         self.rig_file: Path | None = None
         self.preset = ""  # the preset in use ("" none); MidiUsePreset overrides the rig's
         self._preset_override: str | None = None
-        self.learning: m.MidiLearn | None = None
-        self._learned: tuple[m.MidiLearn, tuple[int, int, int, int], str] | None = None
+        self.learning: mm.MidiLearn | None = None
+        self._learned: tuple[mm.MidiLearn, tuple[int, int, int, int], str] | None = None
         # The learned key and when: its bounces are not presses.
         self._learn_guard: tuple[Key | None, float] = (None, 0.0)
         self.received = 0
@@ -144,16 +145,16 @@ class MidiHost:
         return preset_input
 
     # --- commands --------------------------------------------------------------------------------
-    def handle(self, command: m.MidiCommand) -> None:
-        if isinstance(command, m.MidiLearn):
+    def handle(self, command: mm.MidiCommand) -> None:
+        if isinstance(command, mm.MidiLearn):
             if self.rig_file is None:
                 self.emit(m.Problem("MIDI learn needs a rig file to save to: load a setlist first."))
                 return
             self._learned = None
             self.learning = command
-        elif isinstance(command, m.MidiLearnCancel):
+        elif isinstance(command, mm.MidiLearnCancel):
             self.learning = None
-        elif isinstance(command, m.MidiUsePreset):
+        elif isinstance(command, mm.MidiUsePreset):
             self._preset_override = command.name or None
             if self.rig is None:
                 return
@@ -162,7 +163,7 @@ class MidiHost:
                 self._listen(preset_input)
                 self._next_scan = 0.0
             if self.preset == command.name:
-                self.emit(m.MidiSeen("", f"using MIDI preset {command.name}", "", self.ignored))
+                self.emit(mm.MidiSeen("", f"using MIDI preset {command.name}", "", self.ignored))
 
     # --- the MIDI thread -------------------------------------------------------------------------
     def _received(self, inp: Input, data: list[int], now: float) -> None:
@@ -228,7 +229,7 @@ class MidiHost:
         seen = self._seen
         if seen is not None and now - self._seen_at >= SEEN_S:
             self._seen, self._seen_at = None, now
-            self.emit(m.MidiSeen(seen[0], _words(seen[1]), seen[2], self.ignored))
+            self.emit(mm.MidiSeen(seen[0], _words(seen[1]), seen[2], self.ignored))
 
     def _scan(self) -> None:
         if self.inputs is not None:
@@ -239,12 +240,12 @@ class MidiHost:
             if isinstance(clock, jackclock.JackClock) and self.output.port != clock.destination:
                 clock.connect(self.output.port)
 
-    def _save_learned(self, armed: m.MidiLearn, key: tuple[int, int, int, int], port: str) -> None:
+    def _save_learned(self, armed: mm.MidiLearn, key: tuple[int, int, int, int], port: str) -> None:
         entry = learn.entry_for(key, armed.action.value, armed.arg)
         words = _entry_words(entry)
         path = self.rig_file
         if path is None:
-            self.emit(m.MidiLearned(armed.action, armed.arg, words, "", "not saved: no rig file"))
+            self.emit(mm.MidiLearned(armed.action, armed.arg, words, "", "not saved: no rig file"))
             return
         try:
             replaced = learn.save(path, entry)
@@ -260,7 +261,7 @@ class MidiHost:
             return
         self._rebuild()
         detail = f"from {port}" + (f"; replaces {', '.join(replaced)}" if replaced else "")
-        self.emit(m.MidiLearned(armed.action, armed.arg, words, str(path), detail))
+        self.emit(mm.MidiLearned(armed.action, armed.arg, words, str(path), detail))
 
     def close(self) -> None:
         if self.clock is not None:
@@ -272,10 +273,10 @@ class MidiHost:
 
     # --- reports ---------------------------------------------------------------------------------
     def _report_input(self, port: str, connected: bool, detail: str) -> None:
-        self.emit(m.MidiPort(port, connected, "input", detail))
+        self.emit(mm.MidiPort(port, connected, "input", detail))
 
     def _report_output(self, port: str, connected: bool, detail: str) -> None:
-        self.emit(m.MidiPort(port, connected, "output", detail))
+        self.emit(mm.MidiPort(port, connected, "output", detail))
 
     # --- show listener: MIDI out (engine control thread) -----------------------------------------
     def song_cued(self, index: int, song: Any, tempo: Any, rate: int) -> None:

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import State, Status
+from player.midi import messages as mm
 from player.setlist.atomic import remove_orphans
 from player.ui.events import describe, health_note
 from player.ui.help_screen import HelpScreen
@@ -194,9 +195,9 @@ class StageApp(App[int]):
         if isinstance(event, m.ActionDone):
             self.last_action = f"{event.source}: {event.detail or event.action.value}"
             self._follow_queue(event)
-        elif isinstance(event, m.MidiPort) and event.direction == "input":
+        elif isinstance(event, mm.MidiPort) and event.direction == "input":
             self.midi_port, self.midi_ok = event.port, event.connected
-        elif isinstance(event, m.MidiSeen):
+        elif isinstance(event, mm.MidiSeen):
             self.midi_last = f"{event.text}{' → ' + event.matched if event.matched else ''}"
         elif isinstance(event, m.TempoTapped):
             self.last_action = f"tapped {event.bpm:.1f} bpm"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from player.engine import messages as m
+from player.midi import messages as mm
 from player.ui.show import clock
 
 Said = tuple[str, str, float]  # text, severity ("information", "warning", "error"), seconds shown
@@ -39,7 +40,7 @@ def describe(event: m.Event) -> Said | None:
         return "Audio engine restarted: same song and position, stopped.", "information", 5
     if isinstance(event, m.Problem):
         return event.message, "warning", 6
-    if isinstance(event, m.MidiPort):
+    if isinstance(event, mm.MidiPort):
         kind = "Pedal" if event.direction == "input" else "MIDI output"
         if event.connected:
             return f"{kind} connected: {event.port}", "information", 3
@@ -47,7 +48,7 @@ def describe(event: m.Event) -> Said | None:
                 "error", 15)
     if isinstance(event, m.SongLoaded):
         return f"Song {event.index + 1} ready: {event.title} ({clock(event.seconds)})", "information", 2
-    if isinstance(event, m.MidiLearned):
+    if isinstance(event, mm.MidiLearned):
         where = f", saved to {event.path}" if event.path else " (not saved)"
         return f"Learned: {event.binding} → {event.action.value}{where}", "information", 5
     return None

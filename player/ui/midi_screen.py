@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from player.actions import NEEDS_ARGUMENT, Action
 from player.engine import messages as m
+from player.midi import messages as mm
 from player.setlist.problems import LoadError
 from player.setlist.rig import load_rig
 
@@ -97,18 +98,18 @@ class MidiScreen(Screen):
             return
         action, arg = CHOICES[int(event.option.id or 0)]
         self.learning = (action, arg)
-        self.app.send(m.MidiLearn(action, arg))
+        self.app.send(mm.MidiLearn(action, arg))
         self._state(f"Press the pedal for “{said(action, arg)}” now…  (Esc cancels)")
 
     @on(OptionList.OptionSelected, "#midi-presets")
     def _preset(self, event: OptionList.OptionSelected) -> None:
         if self.app.editing_allowed():
-            self.app.send(m.MidiUsePreset(str(event.option.id)))
+            self.app.send(mm.MidiUsePreset(str(event.option.id)))
             self._state(f"Using preset {event.option.id} for this show.")
 
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
-        if isinstance(event, m.MidiLearned):
+        if isinstance(event, mm.MidiLearned):
             self.learning = None
             where = f" (saved to {event.path})" if event.path else " (not saved)"
             self._state(f"Learned: {event.binding} → {said(event.action, event.arg)}{where}")
@@ -118,7 +119,7 @@ class MidiScreen(Screen):
 
     def action_back(self) -> None:
         if self.learning is not None:
-            self.app.send(m.MidiLearnCancel())
+            self.app.send(mm.MidiLearnCancel())
             self.learning = None
             self._state("Learning cancelled.")
             return

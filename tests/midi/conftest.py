@@ -20,6 +20,7 @@ import pytest
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.status import StatusBlock
+from player.midi import messages as mm
 from player.midi.host import MidiHost
 from player.setlist.rig import Rig
 from tests.support.jackserver import JackServer
@@ -225,7 +226,7 @@ def backend(request: pytest.FixtureRequest, midi_jack: JackServer) -> Iterator[s
 
 def wait_connected(host: Host, port: str, timeout: float = 5.0) -> None:
     # ALSA names ports "client:port 128:0"; JACK "client:port"
-    e = host.wait_event(m.MidiPort, lambda e: e.port.startswith(port) and e.connected, timeout)
+    e = host.wait_event(mm.MidiPort, lambda e: e.port.startswith(port) and e.connected, timeout)
     assert e is not None, f"the player never connected to {port}: {host.events}"
     # In the full suite a press sent the instant the player reports "connected" was lost about
     # once in 30 runs (JACK's graph still settling after the previous test's clients left). No

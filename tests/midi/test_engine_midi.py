@@ -11,6 +11,7 @@ import numpy as np
 from player.engine import messages as m
 from player.engine.engine import Engine
 from player.engine.status import State
+from player.midi import messages as mm
 from tests.conftest import write_stem
 from tests.midi.conftest import PEDAL, Pedal
 from tests.support.jackserver import JackServer, Recorder
@@ -40,7 +41,7 @@ def test_a_pedal_press_starts_the_song(midi_jack: JackServer, tmp_path: Path) ->
         engine.send(m.Cue(0))
         seen: list[m.Event] = []
         assert engine.wait_for(m.SongLoaded, 10, seen), seen
-        ports = [e for e in seen if isinstance(e, m.MidiPort)] or [engine.wait_for(m.MidiPort, 10, seen)]
+        ports = [e for e in seen if isinstance(e, mm.MidiPort)] or [engine.wait_for(mm.MidiPort, 10, seen)]
         assert ports[0] is not None and ports[0].connected and ports[0].port == pedal.port, seen
         time.sleep(0.2)
         recorder = Recorder(midi_jack, 1.0)

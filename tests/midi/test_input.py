@@ -6,6 +6,7 @@ import time
 
 from player.actions import Action as A
 from player.engine import messages as m
+from player.midi import messages as mm
 from player.midi.grammar import Parser
 from tests.midi.conftest import Host, Pedal, RawPedal, test_rig, wait_connected
 
@@ -30,10 +31,10 @@ def _replug(host: Host, pedal: Pedal) -> None:
     assert host.take() == [(A.NEXT_SONG, None)]
 
     pedal.unplug()
-    gone = host.wait_event(m.MidiPort, lambda e: not e.connected)
+    gone = host.wait_event(mm.MidiPort, lambda e: not e.connected)
     assert gone is not None and gone.detail == "pedal disconnected" and gone.port.startswith(pedal.port)
     pedal.plug()
-    back = host.wait_event(m.MidiPort, lambda e: e.connected and e.detail == "reconnected")
+    back = host.wait_event(mm.MidiPort, lambda e: e.connected and e.detail == "reconnected")
     assert back is not None, host.events
     pedal.pc(2)
     pedal.pc(0)
@@ -70,7 +71,7 @@ def test_garbage_sysex_and_unknown_messages_are_counted_never_raised(host: Host)
     # Read as a MIDI cable is read: the two running-status notes are two messages, the PC whose
     # data byte is a status byte is one short message and a Note Off short of its bytes another.
     ignored = len(junk) + 2
-    seen = host.wait_event(m.MidiSeen, lambda e: e.ignored == ignored)
+    seen = host.wait_event(mm.MidiSeen, lambda e: e.ignored == ignored)
     pedal.unplug()
     assert seen is not None and seen.port == pedal.port, (host.midi.ignored, host.midi.received)
     assert host.midi.ignored == ignored
@@ -126,7 +127,7 @@ def test_a_quick_replug_is_noticed_and_the_first_press_after_it_acts(host: Host,
         host.events.clear()
         pedal.unplug()
         pedal.plug()  # back within a millisecond or two: between two scans of the names
-        back = host.wait_event(m.MidiPort, lambda e: e.connected and e.detail == "reconnected")
+        back = host.wait_event(mm.MidiPort, lambda e: e.connected and e.detail == "reconnected")
         assert back is not None, f"replug {attempt + 1} went unnoticed: {host.events}"
         time.sleep(0.1)  # the same pause as wait_connected (see there)
         pedal.pc(0)
@@ -137,7 +138,7 @@ def test_status_line_names_the_message_and_what_it_did(host: Host, pedal: Pedal)
     host.configure(test_rig(map=MAP))
     wait_connected(host, pedal.port)
     pedal.pc(1, channel=3)
-    seen = host.wait_event(m.MidiSeen, lambda e: e.matched == "next_song")
+    seen = host.wait_event(mm.MidiSeen, lambda e: e.matched == "next_song")
     assert seen is not None and seen.text == "program_change channel=3 program=1"
     done = [c for c in host.commands if isinstance(c, m.DoAction)]
     assert done and done[0].source == f"midi: {pedal.port}"
@@ -151,7 +152,7 @@ def test_midi_all_listens_to_every_port_but_its_own(midi_jack: object) -> None:
         wait_connected(h, other.port)
         other.pc(0)
         assert h.take() == [(A.PLAY_PAUSE, None)]
-        assert not any(isinstance(e, m.MidiPort) and e.port.startswith("stageplayer")
+        assert not any(isinstance(e, mm.MidiPort) and e.port.startswith("stageplayer")
                        for e in h.events)
     finally:
         h.close()

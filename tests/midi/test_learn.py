@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from player.actions import Action as A
-from player.engine import messages as m
+from player.midi import messages as mm
 from player.setlist.rig import load_rig
 from tests.midi.conftest import ROOT, Host, Pedal, wait_connected
 
@@ -28,11 +28,11 @@ def test_learn_saves_the_pressed_pedal_into_the_rig_file(host: Host, pedal: Peda
     host.configure(load_rig(str(path))[1], path)
     wait_connected(host, pedal.port)
 
-    host.run(lambda: host.midi.handle(m.MidiLearn(A.MUTE_ROLE, "bvs")))
+    host.run(lambda: host.midi.handle(mm.MidiLearn(A.MUTE_ROLE, "bvs")))
     pedal.cc(20, 127, channel=2, pause=0.01)
     pedal.cc(20, 127, channel=2, pause=0.01)  # a bounce: not a second learn, not a press
     pedal.cc(20, 0, channel=2)
-    learned = host.wait_event(m.MidiLearned)
+    learned = host.wait_event(mm.MidiLearned)
     assert learned is not None, host.events
     assert learned.path == str(path) and learned.action is A.MUTE_ROLE and learned.arg == "bvs"
     assert learned.binding == "CC 20, channel 2"
@@ -57,9 +57,9 @@ def test_learning_a_bound_pedal_replaces_its_old_action(host: Host, pedal: Pedal
     path = rig_copy(tmp_path)
     host.configure(load_rig(str(path))[1], path)
     wait_connected(host, pedal.port)
-    host.run(lambda: host.midi.handle(m.MidiLearn(A.GO_TO_SONG, 4)))
+    host.run(lambda: host.midi.handle(mm.MidiLearn(A.GO_TO_SONG, 4)))
     pedal.pc(1)  # bound to next_song in the shipped rig
-    learned = host.wait_event(m.MidiLearned)
+    learned = host.wait_event(mm.MidiLearned)
     assert learned is not None and "replaces next_song" in learned.detail
     _, rig = load_rig(str(path))
     assert [e.action for e in rig.midi.map if e.program == 1] == [A.GO_TO_SONG]
@@ -73,8 +73,8 @@ def test_cancelled_learn_binds_nothing(host: Host, pedal: Pedal, tmp_path: Path)
     before = path.read_text()
     host.configure(load_rig(str(path))[1], path)
     wait_connected(host, pedal.port)
-    host.run(lambda: host.midi.handle(m.MidiLearn(A.PANIC)))
-    host.run(lambda: host.midi.handle(m.MidiLearnCancel()))
+    host.run(lambda: host.midi.handle(mm.MidiLearn(A.PANIC)))
+    host.run(lambda: host.midi.handle(mm.MidiLearnCancel()))
     pedal.pc(0)
     assert host.take() == [(A.PLAY_PAUSE, None)]
     assert path.read_text() == before

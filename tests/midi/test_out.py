@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from player.engine import messages as m
+from player.midi import messages as mm
 from player.midi.clock import CLOCK, CONTINUE, SPP, START, STOP
 from player.setlist.song import MidiMessage, Song, SongMidi, Stem, Tempo, TempoChange
 from player.setlist.tempo import TempoMap
@@ -155,7 +155,7 @@ def receiver(midi_jack: JackServer) -> Iterator[Receiver]:
 def clock_ready(host: Host, receiver: Receiver) -> None:
     """Configured with a clock; its process started and connected to the receiver."""
     host.configure(test_rig(input="", output="clockrx", clock=True))
-    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    assert host.wait_event(mm.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if receiver.clock_connected():
@@ -247,7 +247,7 @@ def test_without_jack_client_the_thread_clock_still_counts_every_pulse(
     Its timing is only as good as the period (docs/midi.md); here: Start, then every pulse once."""
     monkeypatch.setenv("STAGEPLAYER_MIDI_CLOCK", "thread")
     host.configure(test_rig(input="", output="clockrx", clock=True))
-    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    assert host.wait_event(mm.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
     song = ramp_song()
     tm = TempoMap.of(song, RATE)
     playhead = Playhead(host.status)
@@ -273,7 +273,7 @@ def test_a_section_sends_its_midi_when_it_starts(host: Host, receiver: Receiver)
     from player.setlist.song import Section
 
     host.configure(test_rig(input="", output="clockrx"))
-    assert host.wait_event(m.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
+    assert host.wait_event(mm.MidiPort, lambda e: e.direction == "output" and e.connected) is not None
     song = Song(title="Lights", stems=[Stem(file="x.wav")], tempo=Tempo(bpm=120),
                 sections=[Section(name="Verse", bar=1),
                           Section(name="Chorus", bar=9, midi=[

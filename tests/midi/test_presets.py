@@ -11,6 +11,7 @@ import pytest
 
 from player.actions import Action as A
 from player.engine import messages as m
+from player.midi import messages as mm
 from player.midi.presets import available, load_preset
 from player.setlist.check import check_show
 from player.setlist.problems import Severity
@@ -40,7 +41,7 @@ def test_morningstar_mc6_and_mc8_program_changes(host: Host, pedal: Pedal) -> No
     pedal.pc(0, channel=2)  # another device's channel: not ours
     assert host.take() == [(A.PLAY_PAUSE, None), (A.NEXT_SONG, None), (A.PREVIOUS_SONG, None),
                            (A.NEXT_SECTION, None), (A.VAMP_TOGGLE, None), (A.STOP, None)]
-    host.run(lambda: host.midi.handle(m.MidiUsePreset("morningstar-mc8")))
+    host.run(lambda: host.midi.handle(mm.MidiUsePreset("morningstar-mc8")))
     for program in (7, 6):
         pedal.pc(program)
     assert host.take() == [(A.CANCEL_JUMP, None), (A.VAMP_TOGGLE, None)]
