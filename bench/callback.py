@@ -24,7 +24,7 @@ from typing import Any, cast
 import numpy as np
 
 from bench.common import header, ratio, summary, table
-from player.engine.deck import Deck, DeckStats
+from player.engine.deck import Deck, DeckStats, Playhead
 from player.engine.mixer import Mixer, StemLevel, build_matrix
 from player.engine.ring import StemRing
 from player.engine.status import StatusBlock
@@ -47,7 +47,7 @@ RIG = Rig.model_validate({
 Args = tuple[Any, ...]
 
 
-class RingDeck:
+class RingDeck(Playhead):
     """What the callback reads of a ``Deck`` (ring, position, length, stats), with no files behind it.
 
     A real ``Deck`` would end, and its refill would decode inside the benchmark loop; this one is
@@ -62,14 +62,6 @@ class RingDeck:
         self.length = 1 << 62
         self.stats = DeckStats()
         self.refill()
-
-    @property
-    def position(self) -> int:
-        return self.start + self.ring.read
-
-    @property
-    def finished(self) -> bool:
-        return self.position >= self.length
 
     def refill(self) -> None:
         """Every stem full again: publish the frames already in place (what a reader would write)."""

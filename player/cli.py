@@ -321,16 +321,15 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+    from rich.progress import TaskID
 
     from player.engine.plan import plan_song
     from player.engine.render import render_song, slug
-    from player.render_options import print_onsets, render_entry
+    from player.render_options import loaded_songs, print_onsets, render_entry, render_progress
     from player.setlist.generate import not_generated
     from player.setlist.problems import LoadError
     from player.setlist.rig import load_rig
     from player.setlist.setlist import Entry, load_setlist
-    from player.setlist.song import load_song
 
     console = _console()
     source: Path = args.source
@@ -353,15 +352,10 @@ def _render(args: argparse.Namespace) -> int:
     console.print(f"Rig: {rig.name or rig_path}; {rig.audio.sample_rate} Hz; buses "
                   + ", ".join(f"{b}={'+'.join(map(str, c))}" for b, c in rig.buses.items()))
     failed = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
-                  console=console, transient=not console.is_terminal) as progress:
-        for index, folder, entry in jobs:
-            try:
-                song = load_song(folder)
-            except LoadError as exc:
+    with render_progress(console) as progress:
+        for index, folder, entry, song in loaded_songs(progress, jobs):
+            if song is None:
                 failed += 1
-                for p in exc.problems:
-                    progress.console.print(f"[bold red]ERROR[/]: {p}")
                 continue
             name = f"{index:02d}-{slug(song.song.title)}" if index else slug(song.song.title)
             task = progress.add_task(song.song.title, total=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -120,13 +120,9 @@ def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], r
     """``player render --mix``: one stereo file per song, its LRC beside it, an M3U for a set."""
     import time
 
-    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
-
     from player.engine.plan import plan_song
     from player.engine.render import render_mix, slug
     from player.engine.vocal import reduced
-    from player.setlist.problems import LoadError
-    from player.setlist.song import load_song
 
     try:
         dropped = mix_roles(args.mix, rig, args.with_roles)
@@ -138,15 +134,10 @@ def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], r
                   f"{args.format}, {rig.audio.sample_rate} Hz"
                   + (f", {args.loudness:g} LUFS" if args.loudness is not None else ""))
     failed, playlist, began = 0, [], time.monotonic()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
-                  console=console, transient=not console.is_terminal) as progress:
-        for index, folder, entry in jobs:
-            try:
-                song = load_song(folder)
-            except LoadError as exc:
+    with render_progress(console) as progress:
+        for index, _folder, entry, song in loaded_songs(progress, jobs):
+            if song is None:
                 failed += 1
-                for p in exc.problems:
-                    progress.console.print(f"[bold red]ERROR[/]: {p}")
                 continue
             name = (f"{index:02d}-" if index else "") + slug(song.song.title) + mix_suffix(args.mix)
             task = progress.add_task(song.song.title, total=None)
@@ -178,3 +169,27 @@ def render_mixes(console: Console, jobs: list[tuple[int, Path, Entry | None]], r
         console.print(f"Playlist: {m3u}")
     console.print(f"Rendered {len(playlist)} songs in {time.monotonic() - began:.1f} s.")
     return 1 if failed else 0
+
+
+def render_progress(console: Console) -> Progress:
+    """The progress display of every render: one row per song."""
+    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                    console=console, transient=not console.is_terminal)
+
+
+def loaded_songs(progress: Progress, jobs: Sequence[tuple[int, Path, Entry | None]]
+                 ) -> Iterator[tuple[int, Path, Entry | None, SongFolder | None]]:
+    """Each job's song, loaded; None (its problems printed) when it does not load: the others go on."""
+    from player.setlist.problems import LoadError
+    from player.setlist.song import load_song
+
+    for index, folder, entry in jobs:
+        try:
+            song: SongFolder | None = load_song(folder)
+        except LoadError as exc:
+            song = None
+            for p in exc.problems:
+                progress.console.print(f"[bold red]ERROR[/]: {p}")
+        yield index, folder, entry, song

@@ -291,7 +291,24 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class Deck:
+class Playhead:
+    """Where a deck's reader (the callback) is: ``start`` + what it has taken from the ring."""
+
+    start: int
+    length: int
+    ring: StemRing
+
+    @property
+    def position(self) -> int:
+        """The song frame the next block starts at."""
+        return self.start + self.ring.read
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= self.length
+
+
+class Deck(Playhead):
     """Stems + ring for one song from ``start`` (frames at the device rate; negative: a count-in)."""
 
     def __init__(self, sources: Sequence[Path | Source], rate: int, block: int, ring_frames: int,
@@ -317,14 +334,6 @@ class Deck:
         self.disk_stems = tuple(i for i, s in enumerate(self.sources) if _reads_disk(s))
         self.memory_stems = tuple(i for i, s in enumerate(self.sources) if not _reads_disk(s))
 
-    @property
-    def position(self) -> int:
-        """The song frame the next block starts at."""
-        return self.start + self.ring.read
-
-    @property
-    def finished(self) -> bool:
-        return self.position >= self.length
 
     def errors(self) -> list[str]:
         return [s.error for s in self.sources if s.error]
