@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0  # a shared, noisy machine: generous waits; the figures are printed, not asserted
 
 
-def _engine_of(ui: int) -> int | None:
-    """The engine process: the UI's child started by multiprocessing's spawn."""
+def _engine_of(ui: int, log: Path | None = None) -> int | None:
+    """The engine process: the UI's child started by multiprocessing's spawn whose output goes to
+    the engine log (the UI has other spawned children: the check's worker processes)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -35,7 +36,12 @@ def _engine_of(ui: int) -> int | None:
             continue
         ppid = int(stat.rpartition(")")[2].split()[1])
         if ppid == ui and b"spawn_main" in cmdline:
-            return int(entry.name)
+            try:
+                out = os.readlink(entry / "fd" / "1")
+            except OSError:
+                continue
+            if log is None or out == str(log):
+                return int(entry.name)
     return None
 
 
@@ -75,7 +81,7 @@ def test_the_engine_fades_out_and_exits_when_the_ui_is_gone(jack_server: JackSer
     engine = None
     try:
         _wait(ready.exists, "the stage screen drawn")
-        engine = _wait(lambda: _engine_of(ui.pid), "the engine process started")
+        engine = _wait(lambda: _engine_of(ui.pid, tmp_path / "engine.log"), "the engine process started")
         recorder = Recorder(jack_server, 30.0)
         recorder.start()
         os.write(master, b" ")  # Space: play
