@@ -48,9 +48,15 @@ class MixState:
     def song_levels(self, index: int, planned: Sequence[StemLevel],
                     channels: Sequence[int]) -> list[StemLevel]:
         """Song ``index``'s levels, from its plan the first time it is built."""
-        if index not in self.levels:
-            self.levels[index] = [dataclasses.replace(lv, channels=c)
-                                  for lv, c in zip(planned, channels, strict=True)]
+        fresh = [dataclasses.replace(lv, channels=c) for lv, c in zip(planned, channels, strict=True)]
+        kept = self.levels.get(index)
+        if kept is None:
+            self.levels[index] = fresh
+        elif len(kept) != len(fresh):
+            # The same song with another count-in: its sources are the same in the same order (the
+            # count-in comes last), so what the engineer set is kept and the new source is added.
+            self.levels[index] = kept[:len(fresh)] + fresh[len(kept):]
+            self._matrices.clear()
         return self.levels[index]
 
     def effective(self, levels: Sequence[StemLevel], kinds: Sequence[str]) -> list[StemLevel]:

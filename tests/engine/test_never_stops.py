@@ -391,3 +391,16 @@ def test_check_names_the_damage_and_its_time(tmp_path: Path) -> None:
     assert noise and "noise starts at 0:03.0" in noise[0], noise
     assert probe(tmp_path / "o" / "clean.ogg").damage == ()
     assert probe(wav, quick=True).damage == (), "--quick reads the header only"
+
+
+def test_play_with_a_count_in_on_a_song_cued_without_one(tmp_path: Path) -> None:
+    h = Harness(tmp_path, seconds=2.0)
+    h.send(m.Cue(0))
+    h.send(m.SetStem(stem=1, gain_db=-6.0))
+    h.send(m.Play(count_in=1))  # the voice is rebuilt with a count-in source added
+    out = h.run(40)
+    assert not [e for e in h.events if isinstance(e, m.Problem)], h.events
+    assert h.transport.state in (State.COUNT_IN, State.PLAYING) and out.any()
+    levels = h.core.mix.levels[0]
+    assert levels[1].gain_db == -6.0, "the engineer's level is kept"
+    h.close()
