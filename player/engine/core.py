@@ -225,6 +225,8 @@ class EngineCore:
         t = self.transport
         assert t is not None
         voice.deck.fill_limit = None
+        if voice.plan is not None:  # not yet heard: the mix as it is now, at once
+            voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds), ramp=False)
         t.current = voice
         self._became_current(voice)
 
@@ -389,7 +391,9 @@ class EngineCore:
         if t is None or not self._mix_dirty:
             return
         self._mix_dirty = False
-        for voice in (t.current, t.pending, t.outgoing, *self.preloaded.values()):
+        # Only the voices the callback may mix; a preloaded song takes the mix when it is cued
+        # (``_set_current``): a burst of mix changes rebuilds one song's matrix, not three.
+        for voice in (t.current, t.pending, t.outgoing):
             if voice is not None and voice.plan is not None:
                 voice.mixer.set_gains(self._matrix(voice.index, voice.plan.kinds))
         self._tell_mix()
