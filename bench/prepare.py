@@ -8,9 +8,9 @@ Figures, each on a stereo 48 kHz float32 signal, one core (each library runs sin
   count) for pitch +2 semitones and for tempo x1.04, on a 30 s "music" signal (a chord of harmonic
   tones with vibrato and a noise hiss, plus a decaying click every beat), scaled to one minute.
 - Round trip: +2 then -2 semitones, and tempo x0.9 then /0.9, against the original: the log-spectral
-  distance (mean |dB| of the 2048-point STFT magnitudes, above -40 dB of the peak: the partials; 0 is perfect) and
-  the waveform SNR after the best alignment within +-50 ms (phase vocoders keep magnitudes, not phases,
-  so a low SNR with a small spectral distance is expected).
+  distance (mean |dB| of the 2048-point STFT magnitudes above -40 dB of the peak, i.e. the partials;
+  0 is perfect) and the waveform SNR after the best alignment within +-50 ms (phase vocoders keep
+  magnitudes, not phases, so a low SNR with a small spectral distance is expected).
 - Transient smearing: a click train (a 1 ms burst every 0.5 s) through tempo x0.9 (and pitch +2): the
   time span holding 90 % of each click's energy (the original: ~1 ms) and the energy arriving more
   than 2 ms before the click's peak (pre-echo), in dB below the click.
