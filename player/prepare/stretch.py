@@ -1,7 +1,7 @@
 """The pitch shifter and time stretcher: Bungee (bungee-python, MPL-2.0), chosen by bench.prepare.
 
-Measured on the 2-core VM (bench/RESULTS.md): about 1.2 CPU s per stereo track-minute for +2 semitones
-and 1.1 s for tempo x1.04; a steady sine comes out within 0.03 cents of its target, where Signalsmith
+Measured on the 2-core VM (bench/RESULTS.md): 1.2-1.5 CPU s per stereo track-minute for +2 semitones
+and 1.1-1.4 s for tempo x1.04; a steady sine comes out within 0.03 cents of its target, where Signalsmith
 Stretch (python-stretch 0.3.1, a little cheaper) was 2 to 17 cents sharp below 440 Hz, and Rubber Band
 (pedalboard) cost 6 to 8 s. LibreTracks uses Bungee too. It runs offline only, in worker processes:
 never in the audio callback.
