@@ -167,3 +167,21 @@ def test_player_prepare_with_nothing_to_do(show: Path, capsys: pytest.CaptureFix
     show.write_text('title = "T"\n[[songs]]\npath = "song"\n')
     assert main(["prepare", str(show)]) == 0
     assert "Nothing to prepare" in capsys.readouterr().out
+
+
+def test_a_stretched_click_stem_lands_on_the_scaled_beats(show: Path) -> None:
+    """A recorded click at x0.9: each click where the scaled tempo map puts its beat, within 1 ms."""
+    x = np.zeros(4 * RATE)
+    beats = [RATE // 2 * k for k in range(1, 8)]  # 120 bpm
+    for b in beats:
+        x[b:b + 48] = np.hanning(48)
+    sf.write(str(show.parent / "song" / "click.wav"), np.stack([x, x], 1), RATE, subtype="FLOAT")
+    cache = PrepareCache()
+    prepare_all([Job("S", show.parent / "song" / "click.wav", 0, 0.9)], cache, workers=1)
+    path = prepared_file(cache, show.parent / "song" / "click.wav", 0, 0.9)
+    assert path is not None
+    out, _ = sf.read(str(path), dtype="float64")
+    for b in beats:
+        want = round(b / 0.9) + 24  # the burst's peak
+        window = np.abs(out[want - RATE // 8: want + RATE // 8, 0])
+        assert abs(int(np.argmax(window)) - RATE // 8) <= 48
