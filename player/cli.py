@@ -91,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="--mix: also play the click or the guide (left out by default)")
     render.set_defaults(run=_render)
 
+    prepare = sub.add_parser("prepare", help="shift and stretch the stems of songs with a transpose or "
+                             "tempo, ahead of the show",
+                             description="Prepare every stem of every song that the setlist (or its "
+                             "song.toml) plays at another key or tempo, into the cache, one worker "
+                             "process per core. A second run finds them ready.")
+    prepare.add_argument("setlist", type=Path, help="setlist file, song folder or folder of songs")
+    prepare.add_argument("--jobs", type=int, default=None,
+                         help="worker processes (default: one per core)")
+    prepare.set_defaults(run=_prepare)
+
     play = sub.add_parser("play", help="run the show from a setlist")
     play.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
                       help=f"setlist file, song folder or folder of songs (default {DEFAULT_SETLIST})")
@@ -382,3 +392,9 @@ def _render(args: argparse.Namespace) -> int:
             progress.console.print(f"{song.song.title}: {seconds:.1f} s -> {args.out / name}/ "
                                    f"({', '.join(p.name for p in result.files.values())})")
     return 1 if failed else 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from player.prepare.command import prepare_command
+
+    return prepare_command(_console(), args.setlist, args.jobs)

@@ -43,6 +43,9 @@ class Entry(Strict):
     count_in: int | None = Field(default=None, ge=0, le=2)
     # Start this song in a mode (the rig's [modes] say which roles drop); None: keep the current one.
     mode: Literal["full", "karaoke", "instrumental"] | None = None
+    # This show's key and tempo (None: the song's): semitones, and a factor of the song's tempo.
+    transpose: int | None = Field(default=None, ge=-12, le=12, strict=True)
+    tempo: float | None = Field(default=None, ge=0.5, le=2.0)
 
     @model_validator(mode="after")
     def _advance(self) -> Entry:

@@ -125,6 +125,8 @@ class Stem(Strict):
     # A split-mono pair: ``file`` is the left side and ``right`` the right one; they play as one
     # stereo stem, hard left and right (not two mono stems in the centre, 3 dB louder and narrow).
     right: str | None = Field(default=None, min_length=1)
+    # ``transpose = false``: never pitch-shifted (only time-stretched) when the song is transposed.
+    transpose: bool = Field(default=True, strict=True)
 
     @model_validator(mode="after")
     def _two_sides(self) -> Stem:
@@ -214,6 +216,9 @@ class Song(Strict):
     # file's end, rounded to the nearest bar line.
     end_bar: int | None = Field(default=None, ge=2, le=MAX_BARS)
     lyrics: list[LyricLine] = []  # used when the folder has no lyrics.lrc (player.lyrics)
+    # Play it in another key or at another speed (a setlist entry's own values win): semitones, factor.
+    transpose: int = Field(default=0, ge=-12, le=12, strict=True)
+    tempo_factor: float = Field(default=1.0, ge=0.5, le=2.0)  # `tempo` is the [tempo] map here
 
     def section_seconds(self, section: Section) -> float | None:
         """Where a section starts, or None when it is given in bars and the song has no tempo."""
