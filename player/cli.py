@@ -101,7 +101,31 @@ def _parser() -> argparse.ArgumentParser:
                            '"off"; default: the rig\'s midi.input')
     _remote_options(play)
     play.set_defaults(run=_play)
+    _serve_parser(sub)
     return parser
+
+
+def _serve_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the show with no screen (systemd, a pedal, the remotes)",
+                           description="The show without a terminal UI: the engine, MIDI, OSC and the "
+                           "web remote, with log lines on stdout. SIGTERM fades out and exits; SIGHUP "
+                           "reloads the setlist and the rig (the last good version stays if they do "
+                           "not load).")
+    serve.add_argument("setlist", type=Path, help="setlist file, song folder or folder of songs")
+    serve.add_argument("--rig", help="rig name or path; default: the setlist's")
+    serve.add_argument("--device", help="audio output device (part of its name); default: the rig's")
+    serve.add_argument("--midi", metavar="PATTERN",
+                       help='MIDI inputs: a regular expression over port names, "all", "off"; '
+                            "default: the rig's midi.input")
+    serve.add_argument("--log-json", action="store_true", help="log JSON lines (one object a line)")
+    _remote_options(serve)
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from player.serve import serve
+
+    return serve(args)
 
 
 def _remote_options(play: argparse.ArgumentParser) -> None:

@@ -1,0 +1,124 @@
+"""``player serve`` in a subprocess with no terminal, on the test JACK server, driven over OSC."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from pythonosc.udp_client import SimpleUDPClient
+
+from tests.support.jackserver import JackServer, Recorder
+from tests.ui.conftest import make_setlist
+
+ROOT = Path(__file__).resolve().parents[1]
+WAIT_S = 40.0  # a shared, noisy machine: generous waits, never asserted as timings
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """The subprocess and its JSON log lines, read as they come."""
+
+    def __init__(self, setlist: Path, port: int, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "player", "serve", str(setlist), "--midi", "off", "--osc", str(port),
+             "--remote", "off", "--log-json"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+            start_new_session=True)
+        self.records: list[dict] = []
+        self.other: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace").strip()
+            try:
+                self.records.append(json.loads(line))
+            except json.JSONDecodeError:
+                self.other.append(line)
+
+    def wait_for(self, event: str, after: int = 0, text: str = "") -> dict:
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            for r in self.records[after:]:
+                if r["event"] == event and text in r["message"]:
+                    return r
+            time.sleep(0.02)
+        raise AssertionError(f"never logged {event!r} {text!r}; log: {self.records} {self.other}")
+
+
+def _audible(recorder: Recorder, since: int) -> bool:
+    return recorder.pos > since and float(np.abs(recorder.data[:6, since:recorder.pos]).max()) > 0.1
+
+
+def _wait(ok, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if ok():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_on_sigterm(
+        jack_server: JackServer, tmp_path: Path) -> None:
+    setlist = make_setlist(tmp_path, seconds=60.0, missing=False)
+    port = _free_udp_port()
+    env = {**jack_server.env(), "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")}
+    served = Served(setlist, port, env)
+    recorder = None
+    try:
+        assert served.wait_for("waiting", text="waiting for 'system'")
+        served.wait_for("ready")
+        # Stopped: SIGHUP takes the edited setlist at once.
+        setlist.write_text(setlist.read_text().replace('title = "Test set"', 'title = "Edited set"'))
+        mark = len(served.records)
+        served.proc.send_signal(signal.SIGHUP)
+        served.wait_for("reloaded", mark, "Edited set")
+        served.wait_for("SetlistLoaded", mark, "Edited set")
+
+        recorder = Recorder(jack_server, 50.0)
+        recorder.start()
+        SimpleUDPClient("127.0.0.1", port).send_message("/player/play", [])
+        _wait(lambda: _audible(recorder, 0), "the song audible after /player/play")
+
+        # An edit that does not load: logged with its reason, and the show plays on.
+        setlist.write_text('title = "Broken\n[[songs]]\npath = ')
+        mark = len(served.records)
+        served.proc.send_signal(signal.SIGHUP)
+        refused = served.wait_for("reload_refused", mark)
+        problems = [r for r in served.records[mark:] if r["event"] == "load_problem"]
+        assert problems and "set.toml" in problems[0]["message"], served.records[mark:]
+        assert "keeping the last good version" in refused["message"]
+        at = recorder.pos
+        _wait(lambda: recorder.pos > at + 24000, "half a second more recorded")
+        assert _audible(recorder, at), "the show stopped after an invalid setlist was refused"
+        assert served.proc.poll() is None
+
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(WAIT_S) == 0, served.records[-5:]
+        assert served.records[-1]["event"] == "exit"
+        assert any(r["event"] == "shutdown" for r in served.records)
+        at = recorder.pos
+        _wait(lambda: recorder.pos > at + 24000, "half a second after the exit recorded")
+        after = recorder.data[:6, at:recorder.pos]
+        assert float(np.abs(after).max()) < 1e-4, "the music went on after SIGTERM"
+    finally:
+        if recorder is not None:
+            recorder.done.set()
+            recorder.wait(1)
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.wait(10)
