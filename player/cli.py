@@ -102,7 +102,27 @@ def _parser() -> argparse.ArgumentParser:
     _remote_options(play)
     play.set_defaults(run=_play)
     _serve_parser(sub)
+    _service_parser(sub)
     return parser
+
+
+def _service_parser(sub: Any) -> None:
+    svc = sub.add_parser("service", help="install the systemd unit that runs `player serve` at boot",
+                         description="Write (install), remove (uninstall) or show (status) a systemd unit "
+                         "that runs `player serve SETLIST` with real-time limits, restarted on failure.")
+    svc.add_argument("action", choices=("install", "uninstall", "status"))
+    svc.add_argument("setlist", type=Path, nargs="?", help="install: the setlist the service plays")
+    svc.add_argument("--rig", help="install: rig name or path; default: the setlist's")
+    svc.add_argument("--user", action="store_true",
+                     help="the user's systemd (~/.config/systemd/user) instead of the system's")
+    svc.add_argument("--print", action="store_true", help="install: print the unit only, write nothing")
+    svc.set_defaults(run=_service)
+
+
+def _service(args: argparse.Namespace) -> int:
+    from player.service import service
+
+    return service(args)
 
 
 def _serve_parser(sub: Any) -> None:
