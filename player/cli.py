@@ -103,7 +103,24 @@ def _parser() -> argparse.ArgumentParser:
     play.set_defaults(run=_play)
     _serve_parser(sub)
     _service_parser(sub)
+    selftest = sub.add_parser("selftest", help="before the show: a quiet tone on every bus, the pedal, "
+                              "the files; ends with a verdict",
+                              description="Open the device and play a short quiet tone on each bus's "
+                              "outputs in turn; check the pedal's port and every song's files. Where the "
+                              "rig's [selftest] names an input patched back from an output, record it: "
+                              "proof that sound left the machine. Exit 0 when READY.")
+    selftest.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
+                          help=f"setlist whose files are checked (default {DEFAULT_SETLIST})")
+    selftest.add_argument("--rig", help="rig name or path; default: the setlist's")
+    selftest.add_argument("--device", help="audio device (part of its name); default: the rig's")
+    selftest.set_defaults(run=_selftest)
     return parser
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from player.selftest import run_selftest
+
+    return run_selftest(args.setlist, args.rig, lambda line: print(line, flush=True), args.device)
 
 
 def _service_parser(sub: Any) -> None:
