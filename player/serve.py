@@ -27,6 +27,7 @@ from player.engine.status import State
 if TYPE_CHECKING:
     from player.engine.engine import Engine
     from player.remote.launch import Remotes
+    from player.setlist.rig import Rig
     from player.ui.show import Show
 
 TICK_S = 0.05  # how often events are logged and signals acted on
@@ -168,6 +169,9 @@ class Serve:
                          "info", "start")
             device = self._rig_device()
             self.log.say(f"waiting for '{device}'", "info", "waiting", device=device)
+            pedal = self._rig_pedal()
+            if pedal:
+                self.log.say(f"waiting for pedal '{pedal}'", "info", "waiting_pedal", pattern=pedal)
             self.apply(*read)
             return self._loop()
         finally:
@@ -176,31 +180,38 @@ class Serve:
             self.engine.close()
             self.log.say("Stopped.", "info", "exit")
 
-    def _rig_device(self) -> str:
+    def _rig(self) -> Rig | None:
+        """The rig as its file holds it now (None when it does not load: the engine says why)."""
         from player.setlist.problems import LoadError
         from player.setlist.rig import load_rig
 
+        name = self.args.rig or (self.show.rig if self.show is not None else None) or "default"
+        try:
+            return load_rig(name, self.path)[1]
+        except LoadError:
+            return None
+
+    def _rig_device(self) -> str:
         if self.args.device:
             return str(self.args.device)
-        try:
-            setlist = self.show.path if self.show is not None else self.path
-            name = self.args.rig or (self.show.rig if self.show is not None else None) or "default"
-            return load_rig(name, setlist)[1].audio.device or "default output"
-        except LoadError:
-            return "default output"
+        rig = self._rig()
+        return (rig.audio.device if rig is not None else "") or "default output"
+
+    def _rig_pedal(self) -> str:
+        """The MIDI input pattern listened to ("" for none): the engine says when a port connects."""
+        if self.args.midi == "off":
+            return ""
+        if self.args.midi not in (None, "rig"):
+            return str(self.args.midi)
+        rig = self._rig()
+        return rig.midi.input if rig is not None else ""
 
     def _start_remotes(self, show: Show) -> Remotes:
         from player.remote.launch import Options, start_remotes
-        from player.setlist.problems import LoadError
-        from player.setlist.rig import load_rig
 
-        try:
-            rig = load_rig(self.args.rig or show.rig, self.path)[1]
-        except LoadError:
-            rig = None
         assert self.engine is not None
         remotes = start_remotes(self.engine, show, Options(self.args.osc, self.args.remote,
-                                                           self.args.remote_port), rig)
+                                                           self.args.remote_port), self._rig())
         remotes.attach(lambda: False, lambda: self.pedal)
         for line in remotes.said:
             self.log.say(line, "info", "remote")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -30,10 +31,10 @@ def _free_udp_port() -> int:
 class Served:
     """The subprocess and its JSON log lines, read as they come."""
 
-    def __init__(self, setlist: Path, port: int, env: dict[str, str]) -> None:
+    def __init__(self, setlist: Path, port: int, env: dict[str, str], *extra: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "player", "serve", str(setlist), "--midi", "off", "--osc", str(port),
-             "--remote", "off", "--log-json"],
+             "--remote", "off", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
             start_new_session=True)
         self.records: list[dict] = []
@@ -77,7 +78,7 @@ def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_o
     setlist = make_setlist(tmp_path, seconds=60.0, missing=False)
     port = _free_udp_port()
     env = {**jack_server.env(), "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")}
-    served = Served(setlist, port, env)
+    served = Served(setlist, port, env, "--log-json")
     recorder = None
     try:
         assert served.wait_for("waiting", text="waiting for 'system'")
@@ -119,6 +120,74 @@ def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_o
         if recorder is not None:
             recorder.done.set()
             recorder.wait(1)
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.wait(10)
+
+
+def _engine_of(parent: int) -> int | None:
+    """The engine process: the server's child started by multiprocessing's spawn."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == parent and b"spawn_main" in cmdline:
+            return int(entry.name)
+    return None
+
+
+def test_serve_survives_its_engine_killed_and_plays_on_the_next_command(
+        jack_server: JackServer, tmp_path: Path) -> None:
+    setlist = make_setlist(tmp_path, seconds=60.0, missing=False)
+    port = _free_udp_port()
+    env = {**jack_server.env(), "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")}
+    served = Served(setlist, port, env, "--log-json")
+    recorder = None
+    try:
+        served.wait_for("ready")
+        engine = _engine_of(served.proc.pid)
+        assert engine is not None
+        mark = len(served.records)
+        os.kill(engine, signal.SIGKILL)
+        served.wait_for("EngineDied", mark)
+        served.wait_for("EngineStarted", mark, "restarted")
+        served.wait_for("ready", mark)
+        recorder = Recorder(jack_server, 20.0)
+        recorder.start()
+        SimpleUDPClient("127.0.0.1", port).send_message("/player/play", [])
+        _wait(lambda: _audible(recorder, 0), "the song audible from the restarted engine")
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(WAIT_S) == 0
+    finally:
+        if recorder is not None:
+            recorder.done.set()
+            recorder.wait(1)
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.wait(10)
+
+
+def test_serve_waits_for_a_device_that_is_not_there_in_plain_lines(
+        jack_server: JackServer, tmp_path: Path) -> None:
+    setlist = make_setlist(tmp_path, seconds=8.0, missing=False)
+    rig = tmp_path / "config" / "rig.toml"
+    rig.write_text(rig.read_text().replace('device = "system"', 'device = "no such card"'))
+    served = Served(setlist, _free_udp_port(), {**jack_server.env(),
+                                                "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")})
+    try:
+        _wait(lambda: any("waiting for 'no such card'" in line for line in served.other), "waiting")
+        _wait(lambda: any("Audio device lost (no such card): not connected" in line
+                          for line in served.other), "the engine's word on the device")
+        assert all(line[:4].isdigit() and line[19:20] == " " for line in served.other), served.other
+        assert served.proc.poll() is None
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(WAIT_S) == 0
+        assert "Stopped." in served.other[-1]
+    finally:
         if served.proc.poll() is None:
             served.proc.kill()
             served.proc.wait(10)
