@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
 
+from tests.engine.test_show_process import _engine_of
 from tests.support.jackserver import JackServer, Recorder
 from tests.ui.conftest import make_setlist
 
@@ -50,6 +51,15 @@ class Served:
             except json.JSONDecodeError:
                 self.other.append(line)
 
+    def close(self, recorder: Recorder | None = None) -> None:
+        """Stop recording and make sure the server is gone, whatever the test did."""
+        if recorder is not None:
+            recorder.done.set()
+            recorder.wait(1)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
     def wait_for(self, event: str, after: int = 0, text: str = "") -> dict:
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
@@ -73,12 +83,20 @@ def _wait(ok, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+def _start(server: JackServer, folder: Path, seconds: float, *extra: str,
+           device: str = "system") -> tuple[Path, int, Served]:
+    """A generated three-song show served on a free OSC port: (setlist, port, server process)."""
+    setlist = make_setlist(folder, seconds=seconds, missing=False)
+    rig = folder / "config" / "rig.toml"
+    rig.write_text(rig.read_text().replace('device = "system"', f'device = "{device}"'))
+    port = _free_udp_port()
+    env = {**server.env(), "PLAYER_ENGINE_LOG": str(folder / "engine.log")}
+    return setlist, port, Served(setlist, port, env, *extra)
+
+
 def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_on_sigterm(
         jack_server: JackServer, tmp_path: Path) -> None:
-    setlist = make_setlist(tmp_path, seconds=60.0, missing=False)
-    port = _free_udp_port()
-    env = {**jack_server.env(), "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")}
-    served = Served(setlist, port, env, "--log-json")
+    setlist, port, served = _start(jack_server, tmp_path, 60.0, "--log-json")
     recorder = None
     try:
         assert served.wait_for("waiting", text="waiting for 'system'")
@@ -117,35 +135,12 @@ def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_o
         after = recorder.data[:6, at:recorder.pos]
         assert float(np.abs(after).max()) < 1e-4, "the music went on after SIGTERM"
     finally:
-        if recorder is not None:
-            recorder.done.set()
-            recorder.wait(1)
-        if served.proc.poll() is None:
-            served.proc.kill()
-            served.proc.wait(10)
-
-
-def _engine_of(parent: int) -> int | None:
-    """The engine process: the server's child started by multiprocessing's spawn."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rpartition(")")[2].split()[1]) == parent and b"spawn_main" in cmdline:
-            return int(entry.name)
-    return None
+        served.close(recorder)
 
 
 def test_serve_survives_its_engine_killed_and_plays_on_the_next_command(
         jack_server: JackServer, tmp_path: Path) -> None:
-    setlist = make_setlist(tmp_path, seconds=60.0, missing=False)
-    port = _free_udp_port()
-    env = {**jack_server.env(), "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")}
-    served = Served(setlist, port, env, "--log-json")
+    setlist, port, served = _start(jack_server, tmp_path, 60.0, "--log-json")
     recorder = None
     try:
         served.wait_for("ready")
@@ -163,21 +158,12 @@ def test_serve_survives_its_engine_killed_and_plays_on_the_next_command(
         served.proc.send_signal(signal.SIGTERM)
         assert served.proc.wait(WAIT_S) == 0
     finally:
-        if recorder is not None:
-            recorder.done.set()
-            recorder.wait(1)
-        if served.proc.poll() is None:
-            served.proc.kill()
-            served.proc.wait(10)
+        served.close(recorder)
 
 
 def test_serve_waits_for_a_device_that_is_not_there_in_plain_lines(
         jack_server: JackServer, tmp_path: Path) -> None:
-    setlist = make_setlist(tmp_path, seconds=8.0, missing=False)
-    rig = tmp_path / "config" / "rig.toml"
-    rig.write_text(rig.read_text().replace('device = "system"', 'device = "no such card"'))
-    served = Served(setlist, _free_udp_port(), {**jack_server.env(),
-                                                "PLAYER_ENGINE_LOG": str(tmp_path / "engine.log")})
+    _, _, served = _start(jack_server, tmp_path, 8.0, device="no such card")
     try:
         _wait(lambda: any("waiting for 'no such card'" in line for line in served.other), "waiting")
         _wait(lambda: any("Audio device lost (no such card): not connected" in line
@@ -188,6 +174,4 @@ def test_serve_waits_for_a_device_that_is_not_there_in_plain_lines(
         assert served.proc.wait(WAIT_S) == 0
         assert "Stopped." in served.other[-1]
     finally:
-        if served.proc.poll() is None:
-            served.proc.kill()
-            served.proc.wait(10)
+        served.close()
