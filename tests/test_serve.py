@@ -138,7 +138,7 @@ def test_serve_plays_on_osc_reloads_on_sighup_keeps_the_good_setlist_and_exits_o
         served.close(recorder)
 
 
-def test_serve_survives_its_engine_killed_and_plays_on_the_next_command(
+def test_serve_survives_its_engine_killed_and_reloads_when_the_song_stops(
         jack_server: JackServer, tmp_path: Path) -> None:
     setlist, port, served = _start(jack_server, tmp_path, 60.0, "--log-json")
     recorder = None
@@ -155,6 +155,15 @@ def test_serve_survives_its_engine_killed_and_plays_on_the_next_command(
         recorder.start()
         SimpleUDPClient("127.0.0.1", port).send_message("/player/play", [])
         _wait(lambda: _audible(recorder, 0), "the song audible from the restarted engine")
+        # A good edit while playing waits for the song to stop, then replaces the show.
+        setlist.write_text(setlist.read_text().replace('title = "Test set"', 'title = "Second set"'))
+        mark = len(served.records)
+        served.proc.send_signal(signal.SIGHUP)
+        served.wait_for("reload_pending", mark)
+        assert not any(r["event"] == "reloaded" for r in served.records[mark:])
+        SimpleUDPClient("127.0.0.1", port).send_message("/player/stop", [])
+        served.wait_for("reloaded", mark, "Second set")
+        served.wait_for("SetlistLoaded", mark, "Second set")
         served.proc.send_signal(signal.SIGTERM)
         assert served.proc.wait(WAIT_S) == 0
     finally:
