@@ -57,11 +57,12 @@ class Cable:
         self.client.close()
 
 
-def _selftest(folder: Path, server: JackServer) -> subprocess.CompletedProcess[str]:
+CABLED = f"loopback_input = 1\nloopback_output = {LOOP_OUT}\n"
+
+
+def _selftest(folder: Path, server: JackServer, extra: str = CABLED) -> subprocess.CompletedProcess[str]:
     setlist = make_setlist(folder, seconds=8.0, missing=False)
-    (folder / "config" / "rig.toml").write_text(
-        RIG + "[selftest]\nlevel_db = -20\nseconds = 0.3\n"
-        f"loopback_input = 1\nloopback_output = {LOOP_OUT}\n")
+    (folder / "config" / "rig.toml").write_text(RIG + "[selftest]\nlevel_db = -20\nseconds = 0.3\n" + extra)
     return subprocess.run([sys.executable, "-m", "player", "selftest", str(setlist)], capture_output=True,
                           text=True, cwd=ROOT, env=server.env(), stdin=subprocess.DEVNULL, timeout=120)
 
@@ -108,3 +109,28 @@ def test_tone_level_reads_the_amplitude_of_the_test_tone() -> None:
     t = np.arange(rate // 2) / rate
     assert tone_level(0.1 * np.sin(2 * np.pi * 1000 * t), rate) == pytest.approx(0.1, rel=0.01)
     assert tone_level(0.1 * np.sin(2 * np.pi * 300 * t), rate) < 0.002  # another stem's tone
+
+
+def test_the_rig_can_keep_the_tone_to_the_in_ears(jack_server: JackServer, tmp_path: Path) -> None:
+    done = _selftest(tmp_path, jack_server, 'buses = ["in_ears"]\n')
+    assert done.returncode == 0, done.stdout
+    assert "output 1: tone sent" in done.stdout and "output 2: tone sent" in done.stdout
+    assert not any(f"output {ch}:" in done.stdout for ch in range(3, 7)), done.stdout
+    assert "no loopback" in done.stdout
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ('buses = ["monitors"]', "names 'monitors', which is not in [buses]"),
+    ("loopback_input = 1", "give both loopback_input and loopback_output"),
+    ("loopback_input = 1\nloopback_output = 9", "loopback_output = 9 is not an output of any bus"),
+])
+def test_a_selftest_table_that_cannot_work_is_refused_with_why(tmp_path: Path, table: str,
+                                                               words: str) -> None:
+    from player.setlist.problems import LoadError
+    from player.setlist.rig import load_rig
+
+    path = tmp_path / "rig.toml"
+    path.write_text(RIG + "[selftest]\n" + table + "\n")
+    with pytest.raises(LoadError) as caught:
+        load_rig(str(path))
+    assert words in str(caught.value.problems[0]), caught.value.problems
