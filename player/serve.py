@@ -77,7 +77,7 @@ def event_line(event: m.Event) -> tuple[str, str]:
         return f"Audio engine started (process {event.pid})", "info"
     if isinstance(event, m.ModeChanged):
         return f"Mode: {event.mode}", "info"
-    fields = asdict(event) if is_dataclass(event) else {}
+    fields: dict[str, Any] = asdict(event) if is_dataclass(event) else {}
     return f"{type(event).__name__} {fields}" if fields else type(event).__name__, "debug"
 
 
@@ -239,7 +239,7 @@ class Serve:
 
     def _log_event(self, event: m.Event) -> None:
         text, level = event_line(event)
-        fields = asdict(event) if is_dataclass(event) else {}
+        fields: dict[str, Any] = asdict(event) if is_dataclass(event) else {}
         fields.pop("traceback", None)
         if isinstance(event, m.MidiPort) and event.direction == "input":
             self.pedal = (event.port, event.connected)
