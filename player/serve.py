@@ -64,6 +64,9 @@ def event_line(event: m.Event) -> tuple[str, str]:
     """The words and level for an engine event: the stage UI's, else the event's own fields."""
     from player.ui.events import describe
 
+    if isinstance(event, m.EngineDied):  # the stage's words say "press Space": there is no key here
+        return (f"The audio engine stopped (exit code {event.exitcode}); restarting it on the same "
+                "song, stopped. Play on with the pedal or a remote.", "error")
     said = describe(event)
     if said is not None:
         return said[0], _LEVEL.get(said[1], "info")

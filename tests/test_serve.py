@@ -148,7 +148,8 @@ def test_serve_survives_its_engine_killed_and_reloads_when_the_song_stops(
         assert engine is not None
         mark = len(served.records)
         os.kill(engine, signal.SIGKILL)
-        served.wait_for("EngineDied", mark)
+        died = served.wait_for("EngineDied", mark)
+        assert "Space" not in died["message"] and died["exitcode"] == -signal.SIGKILL, died
         served.wait_for("EngineStarted", mark, "restarted")
         served.wait_for("ready", mark)
         recorder = Recorder(jack_server, 20.0)
