@@ -80,8 +80,11 @@ def event_line(event: m.Event) -> tuple[str, str]:
         return f"Audio engine started (process {event.pid})", "info"
     if isinstance(event, m.ModeChanged):
         return f"Mode: {event.mode}", "info"
-    fields: dict[str, Any] = asdict(event) if is_dataclass(event) else {}
-    return f"{type(event).__name__} {fields}" if fields else type(event).__name__, "debug"
+    if isinstance(event, m.MidiSeen):
+        return f"MIDI {event.port}: {event.text} -> {event.matched or 'no action'}", "debug"
+    if isinstance(event, m.TempoTapped):
+        return f"Tapped {event.bpm:g} bpm", "info"
+    return type(event).__name__, "debug"  # the fields are in the JSON line
 
 
 class Serve:

@@ -185,3 +185,20 @@ def test_serve_waits_for_a_device_that_is_not_there_in_plain_lines(
         assert "Stopped." in served.other[-1]
     finally:
         served.close()
+
+
+def test_every_event_has_a_short_line_and_json_keeps_its_fields() -> None:
+    import io
+    from argparse import Namespace
+
+    from player.engine import messages as m
+    from player.serve import Log, event_line
+
+    mix = m.MixChanged(0, ((0.0, 0.0, False, False),), (("in_ears", 0.0, False),), 0.0, (), True, True)
+    assert event_line(mix) == ("MixChanged", "debug")
+    assert event_line(m.SetlistLoaded("Gig", ("A", "B"))) == ("Setlist loaded: Gig (2 songs)", "info")
+    assert event_line(m.DeviceBack("system"))[1] == "info"
+    out = io.StringIO()
+    Log(out, as_json=True).say("hello", "warning", "MixChanged", song=0, args=Namespace())
+    record = json.loads(out.getvalue())
+    assert record["level"] == "warning" and record["event"] == "MixChanged" and record["song"] == 0
