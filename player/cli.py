@@ -111,7 +111,68 @@ def _parser() -> argparse.ArgumentParser:
                            '"off"; default: the rig\'s midi.input')
     _remote_options(play)
     play.set_defaults(run=_play)
+    _serve_parser(sub)
+    _service_parser(sub)
+    selftest = sub.add_parser("selftest", help="before the show: a quiet tone on every bus, the pedal, "
+                              "the files; ends with a verdict",
+                              description="Open the device and play a short quiet tone on each bus's "
+                              "outputs in turn; check the pedal's port and every song's files. Where the "
+                              "rig's [selftest] names an input patched back from an output, record it: "
+                              "proof that sound left the machine. Exit 0 when READY.")
+    selftest.add_argument("setlist", type=Path, nargs="?", default=Path(DEFAULT_SETLIST),
+                          help=f"setlist whose files are checked (default {DEFAULT_SETLIST})")
+    selftest.add_argument("--rig", help="rig name or path; default: the setlist's")
+    selftest.add_argument("--device", help="audio device (part of its name); default: the rig's")
+    selftest.set_defaults(run=_selftest)
     return parser
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from player.selftest import run_selftest
+
+    return run_selftest(args.setlist, args.rig, lambda line: print(line, flush=True), args.device)
+
+
+def _service_parser(sub: Any) -> None:
+    svc = sub.add_parser("service", help="install the systemd unit that runs `player serve` at boot",
+                         description="Write (install), remove (uninstall) or show (status) a systemd unit "
+                         "that runs `player serve SETLIST` with real-time limits, restarted on failure.")
+    svc.add_argument("action", choices=("install", "uninstall", "status"))
+    svc.add_argument("setlist", type=Path, nargs="?", help="install: the setlist the service plays")
+    svc.add_argument("--rig", help="install: rig name or path; default: the setlist's")
+    svc.add_argument("--user", action="store_true",
+                     help="the user's systemd (~/.config/systemd/user) instead of the system's")
+    svc.add_argument("--print", action="store_true", help="install: print the unit only, write nothing")
+    svc.set_defaults(run=_service)
+
+
+def _service(args: argparse.Namespace) -> int:
+    from player.service import service
+
+    return service(args)
+
+
+def _serve_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the show with no screen (systemd, a pedal, the remotes)",
+                           description="The show without a terminal UI: the engine, MIDI, OSC and the "
+                           "web remote, with log lines on stdout. SIGTERM fades out and exits; SIGHUP "
+                           "reloads the setlist and the rig (the last good version stays if they do "
+                           "not load).")
+    serve.add_argument("setlist", type=Path, help="setlist file, song folder or folder of songs")
+    serve.add_argument("--rig", help="rig name or path; default: the setlist's")
+    serve.add_argument("--device", help="audio output device (part of its name); default: the rig's")
+    serve.add_argument("--midi", metavar="PATTERN",
+                       help='MIDI inputs: a regular expression over port names, "all", "off"; '
+                            "default: the rig's midi.input")
+    serve.add_argument("--log-json", action="store_true", help="log JSON lines (one object a line)")
+    _remote_options(serve)
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from player.serve import serve
+
+    return serve(args)
 
 
 def _remote_options(play: argparse.ArgumentParser) -> None:

@@ -171,6 +171,25 @@ class LinkConfig(Strict):
     follow: bool = False
 
 
+class SelftestConfig(Strict):
+    """``player selftest``: which buses get the tone (default: all; ``["in_ears"]`` for a quiet check
+    during a changeover), how loud, and an input patched back from one output with a cable, which
+    proves that sound left the machine on that output."""
+
+    buses: list[str] | None = None
+    level_db: float = Field(default=-30.0, ge=-60.0, le=-6.0)
+    seconds: float = Field(default=0.5, ge=0.2, le=3.0)
+    loopback_input: int | None = Field(default=None, ge=1)
+    loopback_output: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> SelftestConfig:
+        if (self.loopback_input is None) != (self.loopback_output is None):
+            raise ValueError("give both loopback_input and loopback_output (the input the cable "
+                             "comes back on, the output it leaves from), or neither")
+        return self
+
+
 class Rig(Strict):
     """The contents of a rig file."""
 
@@ -182,6 +201,7 @@ class Rig(Strict):
     modes: Modes = Modes()
     osc: OscConfig = OscConfig()
     link: LinkConfig = LinkConfig()
+    selftest: SelftestConfig = SelftestConfig()
 
     @field_validator("buses")
     @classmethod
@@ -206,6 +226,18 @@ class Rig(Strict):
                                                 if r not in _OWN_DEFAULT):
             raise ValueError("[roles] must give every role a bus, or give `other = \"BUS\"` for "
                              "the roles it leaves out")
+        return self
+
+    @model_validator(mode="after")
+    def _selftest_names_buses(self) -> Rig:
+        for bus in self.selftest.buses or ():
+            if bus not in self.buses:
+                raise ValueError(f"[selftest] buses names {bus!r}, which is not in [buses] "
+                                 f"(buses: {', '.join(self.buses)})")
+        out = self.selftest.loopback_output
+        if out is not None and not any(out in channels for channels in self.buses.values()):
+            raise ValueError(f"[selftest] loopback_output = {out} is not an output of any bus: the "
+                             "test tone never plays there")
         return self
 
     def bus_for(self, role: Role, override: str | None = None) -> str:
