@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from player.engine import messages as m
 from player.engine.status import State
+from player.midi import messages as mm
 
 if TYPE_CHECKING:
     from player.engine.engine import Engine
@@ -80,7 +81,7 @@ def event_line(event: m.Event) -> tuple[str, str]:
         return f"Audio engine started (process {event.pid})", "info"
     if isinstance(event, m.ModeChanged):
         return f"Mode: {event.mode}", "info"
-    if isinstance(event, m.MidiSeen):
+    if isinstance(event, mm.MidiSeen):
         return f"MIDI {event.port}: {event.text} -> {event.matched or 'no action'}", "debug"
     if isinstance(event, m.TempoTapped):
         return f"Tapped {event.bpm:g} bpm", "info"
@@ -247,7 +248,7 @@ class Serve:
         text, level = event_line(event)
         fields: dict[str, Any] = asdict(event) if is_dataclass(event) else {}
         fields.pop("traceback", None)
-        if isinstance(event, m.MidiPort) and event.direction == "input":
+        if isinstance(event, mm.MidiPort) and event.direction == "input":
             self.pedal = (event.port, event.connected)
         if isinstance(event, m.DeviceLost):
             self.log.say(f"waiting for '{event.device}'", "warning", "waiting", device=event.device)
