@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +18,10 @@ from player.engine.render import render_song
 from player.engine.status import State
 from player.setlist import load_rig, load_setlist, load_song
 from tests.conftest import DEMO, write_stem
+from tests.engine.conftest import one_song_show
 from tests.support import jackserver
 from tests.support.audio import align, compare
 from tests.support.jackserver import JackServer, Recorder
-
-
-@pytest.fixture
-def engine(jack_server: JackServer, tmp_path: Path) -> Iterator[Engine]:
-    eng = Engine(log=tmp_path / "engine.log")
-    eng.start()
-    yield eng
-    eng.close()
 
 
 def load(engine: Engine, setlist: Path, song: int = 0) -> None:
@@ -148,11 +140,8 @@ def test_stalled_reader_is_covered_by_the_ring_then_silence_not_a_crash(
     folder = tmp_path / "long"
     write_stem(folder / "click.wav", 20.0, freq=1000)
     write_stem(folder / "keys.wav", 20.0, freq=400)
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "split"\n[[songs]]\npath = "long"\n')
-    (tmp_path / "config" / "rigs").mkdir(parents=True)
-    (tmp_path / "config" / "rigs" / "split.toml").write_text(
-        '[audio]\ndevice = "system"\n[buses]\na = [1]\nb = [2]\n[roles]\nclick = "a"\nother = "b"\n')
+    setlist = one_song_show(tmp_path, "long",
+                            '[buses]\na = [1]\nb = [2]\n[roles]\nclick = "a"\nother = "b"\n')
     load(engine, setlist)
     engine.send(m.Play())
     time.sleep(3.2)  # the ring fills to its 3 s

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile as sf
 
 from player.engine import messages as m
@@ -21,14 +19,6 @@ BPM = 247  # a bar is 46,640 frames: bar lines fall inside blocks
 
 def bar_frame(bar: int) -> int:
     return round((bar - 1) * 4 * 60 / BPM * 48000)
-
-
-@pytest.fixture
-def engine(jack_server: JackServer, tmp_path: Path) -> Iterator[Engine]:
-    eng = Engine(log=tmp_path / "engine.log")
-    eng.start()
-    yield eng
-    eng.close()
 
 
 def test_jump_at_next_bar_lands_on_the_bar_line_through_jack(engine: Engine, jack_server: JackServer,

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from player.actions import Action
 from player.engine import messages as m
 from player.engine.engine import Engine
 from player.engine.status import State
 from tests.conftest import DEMO, write_stem
+from tests.engine.conftest import one_song_show
 from tests.engine.test_engine import load, play_and_record
 from tests.support.jackserver import JackServer, Recorder
-
-
-@pytest.fixture
-def engine(jack_server: JackServer, tmp_path: Path) -> Iterator[Engine]:
-    eng = Engine(log=tmp_path / "engine.log")
-    eng.start()
-    yield eng
-    eng.close()
 
 
 def burst(rng: random.Random) -> m.Command:
@@ -86,11 +77,7 @@ def test_a_fault_in_the_callback_is_silence_and_a_message_not_a_lost_device(
         engine: Engine, jack_server: JackServer, tmp_path: Path) -> None:
     folder = tmp_path / "song"
     write_stem(folder / "keys.wav", 10.0, freq=500)
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "split"\n[[songs]]\npath = "song"\n')
-    (tmp_path / "config" / "rigs").mkdir(parents=True)
-    (tmp_path / "config" / "rigs" / "split.toml").write_text(
-        '[audio]\ndevice = "system"\n[buses]\na = [1]\nb = [2]\n[roles]\nother = "b"\n')
+    setlist = one_song_show(tmp_path, "song", '[buses]\na = [1]\nb = [2]\n[roles]\nother = "b"\n')
     load(engine, setlist)
     pid = engine.pid
     recorder = Recorder(jack_server, 3.0)
@@ -117,12 +104,8 @@ def test_a_device_at_another_rate_plays_resampled(engine: Engine, jack_server: J
                                                   tmp_path: Path) -> None:
     folder = tmp_path / "song"
     write_stem(folder / "keys.wav", 6.0, rate=44100, freq=1000)
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "cd"\n[[songs]]\npath = "song"\n')
-    (tmp_path / "config" / "rigs").mkdir(parents=True)
-    (tmp_path / "config" / "rigs" / "cd.toml").write_text(
-        '[audio]\ndevice = "system"\nsample_rate = 44100\n[buses]\na = [1]\nb = [2]\n'
-        '[roles]\nother = "b"\n')
+    setlist = one_song_show(tmp_path, "song", 'sample_rate = 44100\n[buses]\na = [1]\nb = [2]\n'
+                            '[roles]\nother = "b"\n')
     seen: list[m.Event] = []
     engine.send(m.LoadSetlist(setlist))
     engine.send(m.Cue(0))
@@ -145,12 +128,8 @@ def test_a_disk_stall_longer_than_the_read_ahead_keeps_the_click_and_warns_first
     (folder / "song.toml").write_text(
         'title = "Long"\n[tempo]\nbpm = 120\n[generate]\nclick = "on"\n[[stems]]\nfile = "keys.wav"\n'
         'role = "keys"\n')
-    setlist = tmp_path / "set.toml"
-    setlist.write_text('title = "T"\nrig = "split"\n[[songs]]\npath = "long"\n')
-    (tmp_path / "config" / "rigs").mkdir(parents=True)
-    (tmp_path / "config" / "rigs" / "split.toml").write_text(
-        '[audio]\ndevice = "system"\nread_ahead_seconds = 2.0\n[buses]\na = [1]\nb = [2]\n'
-        '[roles]\nclick = "a"\nother = "b"\n')
+    setlist = one_song_show(tmp_path, "long", 'read_ahead_seconds = 2.0\n[buses]\na = [1]\nb = [2]\n'
+                            '[roles]\nclick = "a"\nother = "b"\n')
     load(engine, setlist)
     engine.send(m.Play())
     time.sleep(1.0)
