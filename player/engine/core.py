@@ -13,12 +13,13 @@ from typing import Protocol
 import numpy as np
 
 from player.engine import messages as m
-from player.engine.deck import Deck, Header, fresh_sources, read_header
+from player.engine.deck import Deck, fresh_sources
+from player.engine.health import Health
 from player.engine.mix import MixState
 from player.engine.mixer import Mixer
 from player.engine.navigator import Navigator, Plan
 from player.engine.perform import perform
-from player.engine.plan import SongPlan, plan_song
+from player.engine.plan import PlanCache
 from player.engine.status import State
 from player.engine.streamer import Streamer
 from player.engine.transport import Transport, Voice
@@ -30,7 +31,6 @@ from player.setlist.song import SongFolder, load_song
 from player.setlist.tempo import TempoMap, sections
 
 RING_SECONDS = 4.0  # read-ahead while playing, unless the rig sets ``read_ahead_seconds``
-LOW_SECONDS = 1.5  # warn on screen when the current song has less than this decoded ahead
 PRELOAD_SECONDS = 0.5  # what the next songs keep ready, so "next" + "play" starts in one block
 PRELOAD_AHEAD = 2  # how many following songs are preloaded
 
@@ -65,15 +65,12 @@ class EngineCore:
         self.queued: int | None = None  # a song cued while another plays: it comes next
         self.auto_at: float | None = None  # when an "auto" transition starts the next song
         self._rewind_pending = False  # a stop is fading out: go back to the start once silent
-        self._reported: set[str] = set()
+        self.health = Health(emit)
         self.pool = VoicePool(streamer)
-        self._plans: dict[tuple[int, int | None, int], tuple[SongPlan, dict[Path, Header | None]]] = {}
+        self.plans = PlanCache()
         self._batching = False
         self._mix_dirty = False
         self._seen_current: Voice | None = None
-        self._announce: Voice | None = None  # current voice whose SongLoaded waits for its audio
-        self._fault_told = False
-        self._low = False  # the read-ahead warning is showing
 
     # --- setup -----------------------------------------------------------------------------------
     def load(self, cmd: m.LoadSetlist) -> tuple[Rig, SetlistFile] | None:
@@ -95,7 +92,7 @@ class EngineCore:
                     self.emit(m.Problem(f"song {len(songs)} ({entry.path}) cannot be cued: {p}"))
         self.setlist, self.rig, self.songs, self.rig_file = setlist, rig, songs, rig_file
         self.mix.forget()
-        self._plans.clear()
+        self.plans.clear()
         self.emit(m.SetlistLoaded(setlist.setlist.title,
                                   tuple(s.song.title if s else "?" for s in songs)))
         return rig, setlist
@@ -137,7 +134,7 @@ class EngineCore:
         t, rig, setlist = self.transport, self.rig, self.setlist
         if song is None or t is None or rig is None or setlist is None:
             return None
-        plan, headers = self._plan(index, song, count_in)
+        plan, headers = self.plans.get(index, song, rig, setlist.setlist.songs[index], t.rate, count_in)
         if start is None:
             start = plan.tempo.frame_at(-plan.count_in) if plan.tempo and plan.count_in else 0
         seconds = rig.audio.read_ahead_seconds or RING_SECONDS
@@ -148,9 +145,7 @@ class EngineCore:
         # No file is opened here: the streamer opens, reads and closes every file (one owner).
         # Only headers were read, to know the song's length and channels.
         for error in [*plan.refused, *deck.errors()]:  # refused: the channel rule of `player check`
-            if error not in self._reported:
-                self._reported.add(error)
-                self.emit(m.FileError(f"{song.path.name}: {error} - this stem stays silent"))
+            self.health.once(error, m.FileError(f"{song.path.name}: {error} - this stem stays silent"))
         levels = self.mix.song_levels(index, plan.levels, [src.channels for src in deck.sources])
         voice = Voice(index, plan.title, deck, Mixer(deck.ring.width, t.outputs, t.block),
                       levels, t.block, plan=plan,
@@ -158,26 +153,6 @@ class EngineCore:
         voice.mixer.set_gains(self._matrix(index, plan.kinds), ramp=False)
         self.pool.add(voice)
         return voice
-
-    def _plan(self, index: int, song: SongFolder, count_in: int | None
-              ) -> tuple[SongPlan, dict[Path, Header | None]]:
-        """The song's plan and its files' headers, made once per song: a burst of jumps builds
-        voices from them without reading a file or validating anything again."""
-        t, rig, setlist = self.transport, self.rig, self.setlist
-        assert t is not None and rig is not None and setlist is not None
-        key = (index, count_in, t.rate)
-        cached = self._plans.get(key)
-        if cached is None:
-            plan = plan_song(song, rig, setlist.setlist.songs[index], rate=t.rate, count_in=count_in)
-            headers: dict[Path, Header | None] = {}
-            for src in plan.sources:
-                if isinstance(src, Path):
-                    try:
-                        headers[src] = read_header(src)
-                    except (OSError, RuntimeError):
-                        headers[src] = None  # the source says why, in words, when it is built
-            cached = self._plans[key] = (plan, headers)
-        return cached
 
     def _matrix(self, index: int, kinds: list[str]) -> np.ndarray:
         assert self.transport is not None and self.rig is not None
@@ -235,7 +210,7 @@ class EngineCore:
         t = self.transport
         assert t is not None and self.setlist is not None
         self._seen_current = voice
-        self._announce = voice  # SongLoaded once its first block is decoded: "ready to play"
+        self.health.announce = voice  # SongLoaded once its first block is decoded: "ready to play"
         self._preload_after(voice.index)
         song = self.songs[voice.index]
         for listener in self.listeners:
@@ -354,27 +329,6 @@ class EngineCore:
             if voice is not None:
                 self._set_current(voice)
 
-    def seek(self, cmd: m.Seek) -> None:
-        t = self.transport
-        if t is None or t.current is None:
-            return
-        song = self.songs[t.current.index]
-        if cmd.bar is not None and song is not None and song.song.tempo is None:
-            self.emit(m.Problem(f"{song.song.title} has no tempo: seek by seconds."))
-            return
-        self.nav.jump(m.Jump(bar=cmd.bar, seconds=cmd.seconds if cmd.bar is None else None,
-                             mode=m.JumpMode.NOW))
-
-    def set_stem(self, cmd: m.SetStem) -> None:
-        t = self.transport
-        if t is None or t.current is None:
-            return
-        problem = self.mix.set_stem(t.current.index, cmd)
-        if problem:
-            self.emit(m.Problem(problem))
-            return
-        self.apply_levels()
-
     def set_master(self, cmd: m.SetMaster) -> None:
         self.mix.master_db = cmd.gain_db
         self.apply_levels()
@@ -444,7 +398,7 @@ class EngineCore:
             else:
                 self._seen_current = current  # a jump or loop within the song
         self.nav.tick()
-        self._watch()
+        self.health.watch(t, (t.current, t.pending, *self.preloaded.values()))
         self._free_unused(now)
 
     def _free_unused(self, now: float) -> None:
@@ -459,42 +413,6 @@ class EngineCore:
         for voice in (t.current, t.pending, *self.preloaded.values()):
             if voice is not None:
                 voice.mixer.collect()
-
-    def _watch(self) -> None:
-        """Say in words what the readers and the callback noticed: damage, a low ring, a fault."""
-        t = self.transport
-        assert t is not None
-        for voice in (t.current, t.pending, *self.preloaded.values()):
-            if voice is None:
-                continue
-            for notice in voice.deck.notices():
-                key = f"{voice.index}:{notice}"
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.emit(m.FileError(notice))
-        announce = self._announce
-        if announce is not None and (announce is not t.current or announce.deck.ring.ready_block()):
-            self._announce = None
-            if announce is t.current:
-                self.emit(m.SongLoaded(announce.index, announce.title, announce.deck.length / t.rate))
-        voice = t.current
-        if voice is not None and t.busy and voice.started and not voice.deck.finished:
-            left = voice.deck.ring.buffered() / t.rate
-            to_end = (voice.deck.length - voice.deck.position) / t.rate
-            low = left < min(LOW_SECONDS, to_end - 0.05)
-            if low != self._low:
-                self._low = low
-                self.emit(m.ReadAhead(left, low))
-        elif self._low:
-            self._low = False
-            self.emit(m.ReadAhead(0.0, False))
-        if t.fault is not None and not self._fault_told:
-            self._fault_told = True
-            import traceback
-
-            text = "".join(traceback.format_exception(t.fault))
-            print(f"audio callback fault (block played as silence):\n{text}", flush=True)
-            self.emit(m.EngineFault(f"{type(t.fault).__name__}: {t.fault}", text))
 
     def _song_ended(self, voice: Voice, now: float) -> None:
         self.emit(m.SongEnded(voice.index))

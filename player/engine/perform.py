@@ -64,6 +64,29 @@ def _mute_role(core: EngineCore, cmd: m.MuteRole) -> None:
     core.apply_levels()
 
 
+def _seek(core: EngineCore, cmd: m.Seek) -> None:
+    t = core.transport
+    if t is None or t.current is None:
+        return
+    song = core.songs[t.current.index]
+    if cmd.bar is not None and song is not None and song.song.tempo is None:
+        core.emit(m.Problem(f"{song.song.title} has no tempo: seek by seconds."))
+        return
+    core.nav.jump(m.Jump(bar=cmd.bar, seconds=cmd.seconds if cmd.bar is None else None,
+                         mode=m.JumpMode.NOW))
+
+
+def _set_stem(core: EngineCore, cmd: m.SetStem) -> None:
+    t = core.transport
+    if t is None or t.current is None:
+        return
+    problem = core.mix.set_stem(t.current.index, cmd)
+    if problem:
+        core.emit(m.Problem(problem))
+        return
+    core.apply_levels()
+
+
 def _stall(core: EngineCore, cmd: m.DebugStallReader) -> None:
     core.streamer.stall_until = time.monotonic() + cmd.seconds
 
@@ -167,7 +190,7 @@ COMMANDS: dict[type[m.Command], Handler] = {
     m.Play: lambda core, cmd: core.play(cmd.count_in),
     m.Pause: lambda core, cmd: core.pause(cmd.fade_ms),
     m.Stop: lambda core, cmd: core.stop(cmd.fade_ms),
-    m.Seek: lambda core, cmd: core.seek(cmd),
+    m.Seek: lambda core, cmd: _seek(core, cmd),
     m.Jump: lambda core, cmd: core.nav.jump(cmd),
     m.CancelJump: lambda core, cmd: core.nav.cancel(),
     m.SetJumpMode: lambda core, cmd: core.nav.cycle_mode(cmd.mode),
@@ -177,7 +200,7 @@ COMMANDS: dict[type[m.Command], Handler] = {
     m.SetGuide: _set_guide,
     m.MuteRole: _mute_role,
     m.SetMode: lambda core, cmd: core.set_mode(cmd.mode),
-    m.SetStem: lambda core, cmd: core.set_stem(cmd),
+    m.SetStem: lambda core, cmd: _set_stem(core, cmd),
     m.SoloRole: lambda core, cmd: _solo_role(core, cmd),
     m.SetBus: lambda core, cmd: _set_bus(core, cmd),
     m.SetMaster: lambda core, cmd: core.set_master(cmd),

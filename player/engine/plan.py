@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from player.engine.deck import Source
+from player.engine.deck import Header, Source, read_header
 from player.engine.generated import ClickSource, CountInSource, CueSource
 from player.engine.mixer import StemLevel
 from player.engine.pair import PairSource
@@ -115,3 +115,30 @@ def plan_song(song: SongFolder, rig: Rig, entry: Entry | None = None,
 
         plan = split_for_reduction(plan, rate)
     return plan
+
+
+class PlanCache:
+    """Each song's plan and its files' headers, made once per song, count-in and rate: a burst of
+    jumps builds voices from them without reading a file or validating anything again."""
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[int, int | None, int], tuple[SongPlan, dict[Path, Header | None]]] = {}
+
+    def clear(self) -> None:
+        self._plans.clear()
+
+    def get(self, index: int, song: SongFolder, rig: Rig, entry: Entry | None, rate: int,
+            count_in: int | None) -> tuple[SongPlan, dict[Path, Header | None]]:
+        key = (index, count_in, rate)
+        cached = self._plans.get(key)
+        if cached is None:
+            plan = plan_song(song, rig, entry, rate=rate, count_in=count_in)
+            headers: dict[Path, Header | None] = {}
+            for src in plan.sources:
+                if isinstance(src, Path):
+                    try:
+                        headers[src] = read_header(src)
+                    except (OSError, RuntimeError):
+                        headers[src] = None  # the source says why, in words, when it is built
+            cached = self._plans[key] = (plan, headers)
+        return cached
