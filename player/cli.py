@@ -16,7 +16,7 @@ from rich.markup import escape
 from player import __version__
 
 if TYPE_CHECKING:
-    from player.setlist.check import Device
+    from player.setlist.check_rig import Device
 
 DEFAULT_SETLIST = "setlists/demo.toml"
 
@@ -227,7 +227,7 @@ def _console() -> Console:
 def _device_for(rig_pattern: str) -> Device | str | None:
     """The rig's output device as ``player check`` reports it, or why audio is unavailable."""
     from player.engine.devices import AudioUnavailable, find_output_device
-    from player.setlist.check import Device
+    from player.setlist.check_rig import Device
 
     try:
         found = find_output_device(rig_pattern)

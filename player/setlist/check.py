@@ -6,18 +6,16 @@ import hashlib
 import json
 import math
 import os
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from player.setlist.cache import CheckCache, file_key
+from player.setlist.check_pool import in_processes
+from player.setlist.check_rig import Device, check_device, check_midi_input, check_preset
 from player.setlist.generate import generation, not_generated, words_for
 from player.setlist.problems import LoadError, Problem, Severity
-from player.setlist.rig import NO_BUS, Rig, config_dirs, load_rig
+from player.setlist.rig import NO_BUS, Rig, load_rig
 from player.setlist.roles import looks_like
 from player.setlist.setlist import Entry, SetlistFile, load_setlist
 from player.setlist.song import SongFolder, Stem, load_song
@@ -25,16 +23,6 @@ from player.setlist.stemfile import FULL_SCALE, StemInfo, channel_problem, mp3_g
 from player.setlist.tomlfile import field_name, locate
 
 LENGTH_TOLERANCE_S = 0.050  # stems longer or shorter than the song by more than this were misexported
-
-
-@dataclass(frozen=True)
-class Device:
-    """The output device the rig's name matched, as the engine sees it."""
-
-    name: str
-    outputs: int
-    host_api: str = ""
-    rate: int = 0  # the rate it runs at now (0: unknown)
 
 
 @dataclass
@@ -116,9 +104,9 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
     except LoadError as exc:
         report.problems += exc.problems
     if report.rig is not None:
-        report.problems += _check_device(report.rig, report.rig_path, device)
-        report.problems += _check_preset(report.rig, report.rig_path)
-        report.problems += _check_midi_input(report.rig, report.rig_path)
+        report.problems += check_device(report.rig, report.rig_path, device)
+        report.problems += check_preset(report.rig, report.rig_path)
+        report.problems += check_midi_input(report.rig, report.rig_path)
         if isinstance(device, Device):
             report.device = device
     setlist_text = "" if report.setlist.folder else setlist_path.read_text(encoding="utf-8")
@@ -132,7 +120,7 @@ def check_show(setlist_path: Path, rig_name: str | None = None,
             tasks.append(_Task(i, entry, folder, report.rig, setlist_path, setlist_text, mix, quick))
     jobs = jobs or min(os.cpu_count() or 1, 8)
     if jobs > 1 and sum(not _cached(t, cache) for t in tasks) >= PARALLEL_FROM:
-        done = _in_processes(tasks, jobs, cache.path)
+        done = in_processes(tasks, jobs, cache.path)
     else:
         done = (_check_task(t, cache) for t in tasks)
     for song, updates in done:
@@ -186,112 +174,6 @@ def _cached(task: _Task, cache: CheckCache) -> bool:
         return True
     return all(cache.stem(song.path / f) is not None for s in song.song.stems for f in s.files
                if (song.path / f).is_file())
-
-
-_worker_cache: CheckCache | None = None
-
-
-def _worker(task: _Task, cache_path: Path) -> tuple[SongReport, dict[str, dict[str, object]]]:
-    global _worker_cache
-    if _worker_cache is None or _worker_cache.path != cache_path:
-        _worker_cache = CheckCache(cache_path)
-    return _check_task(task, _worker_cache)
-
-
-def _in_processes(tasks: list[_Task], jobs: int,
-                  cache_path: Path) -> Iterator[tuple[SongReport, dict[str, dict[str, object]]]]:
-    """Songs checked in worker processes, yielded as each finishes.
-
-    Processes, not threads: decoding for peaks holds the GIL often enough that a thread pool in the
-    stage screen's process made its keyboard lag. If worker processes cannot start, the songs left
-    are checked here: slower, never lost.
-    """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    pending = {t.index: t for t in tasks}
-    try:
-        context = _start_context()
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet) as pool:
-            futures = [pool.submit(_worker, t, cache_path) for t in tasks]
-            for future in as_completed(futures):
-                song, learnt = future.result()
-                pending.pop(song.index - 1, None)
-                yield song, learnt
-    except (OSError, ValueError, RuntimeError, BrokenProcessPool):
-        cache = CheckCache(cache_path)
-        for task in list(pending.values()):
-            yield _check_task(task, cache)
-
-
-def _start_context() -> BaseContext:
-    """Fork from a single-threaded command line (ten times quicker to start); spawn beside threads.
-
-    A fork beside other threads (the stage screen's) could inherit a lock held mid-operation. Spawning
-    needs multiprocessing's resource tracker, which passes on this process's stderr: inside a Textual
-    app that has no file descriptor (fileno() is -1) and starting fails, so it starts with /dev/null.
-    """
-    import multiprocessing
-    from multiprocessing import resource_tracker
-
-    if threading.active_count() == 1 and os.name == "posix":
-        return multiprocessing.get_context("fork")
-    saved = sys.stderr
-    try:
-        if _fileno(saved) < 0:
-            sys.stderr = open(os.devnull, "w")
-        resource_tracker.ensure_running()
-    finally:
-        if sys.stderr is not saved:
-            sys.stderr.close()
-            sys.stderr = saved
-    return multiprocessing.get_context("spawn")
-
-
-def _fileno(stream: object) -> int:
-    try:
-        return int(stream.fileno())  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return -1
-
-
-def _quiet() -> None:
-    """A worker's own output (a decoder's warning) must never land on the stage screen."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _check_device(rig: Rig, rig_path: Path | None, device: Device | None | str) -> list[Problem]:
-    wanted = rig.audio.device or "the system default output"
-    if isinstance(device, str):
-        return [Problem(Severity.INFO, f"audio device not checked: {device}", rig_path,
-                        field="audio.device")]
-    if device is None:
-        return [Problem(Severity.WARNING, f"no output device matches {wanted!r} right now, so the "
-                        "output channels were not checked.", rig_path, field="audio.device",
-                        fix="connect the interface, or run `player devices` and put part of its "
-                            "name in audio.device.")]
-    problems = []
-    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
-    if device.rate and device.rate != rig.audio.sample_rate:
-        problems.append(Problem(
-            Severity.WARNING, f"{device.name!r} runs at {device.rate} Hz, the rig asks "
-            f"{rig.audio.sample_rate} Hz: the show will play at {device.rate} Hz, every stem "
-            "resampled (unless the device can be switched when the show opens it).", rig_path,
-            locate(text, ("audio", "sample_rate")), "audio.sample_rate",
-            fix=f"set the interface to {rig.audio.sample_rate} Hz, or audio.sample_rate = "
-                f"{device.rate} in the rig."))
-    for bus, channels in rig.buses.items():
-        beyond = [c for c in channels if c > device.outputs]
-        if beyond:
-            problems.append(Problem(
-                Severity.ERROR,
-                f"bus {bus!r} uses output {beyond[0]}, but {device.name!r} has only "
-                f"{device.outputs} outputs.", rig_path, locate(text, ("buses", bus)),
-                f"buses.{bus}", fix=f"use outputs 1-{device.outputs}, or choose a rig for this "
-                "interface with --rig."))
-    return problems
 
 
 def _check_song(report: SongReport, rig: Rig | None, cache: CheckCache | None = None,
@@ -508,42 +390,3 @@ def _check_generated(loaded: SongFolder, entry: Entry | None, add: Callable[...,
                 "those sections are not announced.", ("sections",),
                 "name them Intro, Verse, Pre-Chorus, Chorus, Bridge, Tag, Outro, Instrumental, "
                 "Interlude, Breakdown or Ending (a number 1-12 may follow), or set `cue = false`.")
-
-
-def _check_preset(rig: Rig, rig_path: Path | None) -> list[Problem]:
-    """A foot-switch preset the rig names must exist, or the pedal would do nothing on stage."""
-    name = rig.midi.preset
-    if not name:
-        return []
-    folders = [d / "midi-presets" for d in config_dirs(rig_path)]
-    if any((d / f"{name}.toml").is_file() for d in folders):
-        return []
-    known = sorted({f.stem for d in folders if d.is_dir() for f in d.glob("*.toml")})
-    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
-    return [Problem(Severity.ERROR, f"MIDI preset {name!r} not found.", rig_path,
-                    locate(text, ("midi", "preset")) if text else None, "midi.preset",
-                    fix=f"use one of: {', '.join(known) or '(none installed)'}; or remove the line.")]
-
-
-def _check_midi_input(rig: Rig, rig_path: Path | None) -> list[Problem]:
-    """A foot-switch map with no port to listen to (no ``input``, a preset without one, such as
-    sustain-pedal): the player listens to every MIDI input then; say so before the show."""
-    if rig.midi.input or not (rig.midi.map or rig.midi.preset):
-        return []
-    import tomllib
-
-    preset = next((d / "midi-presets" / f"{rig.midi.preset}.toml" for d in config_dirs(rig_path)
-                   if rig.midi.preset and (d / "midi-presets" / f"{rig.midi.preset}.toml").is_file()), None)
-    if rig.midi.preset and preset is None:
-        return []  # the missing preset is an error of its own
-    try:
-        if preset is not None and tomllib.loads(preset.read_text(encoding="utf-8")).get("input"):
-            return []
-    except (OSError, ValueError):
-        return []
-    text = rig_path.read_text(encoding="utf-8") if rig_path else ""
-    whose = f"preset {rig.midi.preset!r} names none" if rig.midi.preset else "the map names none"
-    return [Problem(Severity.WARNING, f"MIDI: no input port to listen to ({whose}): the player listens "
-                    "to every MIDI input.", rig_path, locate(text, ("midi",)) if text else None,
-                    "midi.input", fix='to listen to one controller only, set `input = "PART OF ITS NAME"` '
-                    "in [midi] (`player devices` lists the ports).")]

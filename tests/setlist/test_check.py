@@ -12,7 +12,8 @@ import soundfile as sf
 
 from player.engine.bus_peaks import bus_peaks
 from player.setlist.cache import CheckCache
-from player.setlist.check import Device, ShowReport, check_show
+from player.setlist.check import ShowReport, check_show
+from player.setlist.check_rig import Device
 from player.setlist.problems import Severity
 from player.setlist.report import render
 from tests.conftest import DEMO, ROOT, write_stem
