@@ -245,8 +245,7 @@ class Transport:
             # Stopped, or a song whose first block is not decoded yet: wait in silence rather
             # than start with stems missing (the song's first sample is never lost).
             outdata.fill(0)
-            self.status.out_peaks[: self.outputs].fill(0)
-            self._out_block.fill(0)
+            self._out_block.fill(0)  # the meters' hold publishes it (``_hold_peaks``)
             tone = self.tone
             if tone is not None:
                 chunk = tone[self.tone_pos:self.tone_pos + frames]
